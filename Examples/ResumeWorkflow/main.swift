@@ -1,0 +1,2 @@
+import AgentSessions
+print("ResumeWorkflow: not yet implemented")

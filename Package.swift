@@ -1,0 +1,34 @@
+// swift-tools-version: 6.3
+// AgentSessions: a supervised, durable session store for AI-agent conversations.
+// No package dependencies: toolchain only (see README.md).
+import PackageDescription
+
+let package = Package(
+    name: "AgentSessions",
+    platforms: [.macOS(.v15)],
+    products: [
+        .library(name: "Supervision", targets: ["Supervision"]),
+        .library(name: "AgentSessions", targets: ["AgentSessions"]),
+        .executable(name: "sessions", targets: ["sessions"]),
+        .executable(name: "sessions-bench", targets: ["SessionsBenchmark"]),
+        // The slash is deliberate: it makes `swift run Examples/ResumeWorkflow` work as written.
+        .executable(name: "Examples/ResumeWorkflow", targets: ["ResumeWorkflow"]),
+    ],
+    dependencies: [],
+    targets: [
+        .target(name: "Supervision"),
+        .target(name: "AgentSessions", dependencies: ["Supervision"]),
+        .target(name: "SessionsCommand", dependencies: ["AgentSessions"]),
+        .executableTarget(name: "sessions", dependencies: ["SessionsCommand"]),
+        .executableTarget(name: "SessionsBenchmark", dependencies: ["AgentSessions"]),
+        .executableTarget(
+            name: "ResumeWorkflow",
+            dependencies: ["AgentSessions"],
+            path: "Examples/ResumeWorkflow"
+        ),
+        .testTarget(name: "SupervisionTests", dependencies: ["Supervision"]),
+        .testTarget(name: "AgentSessionsTests", dependencies: ["AgentSessions"]),
+        .testTarget(name: "SessionsCommandTests", dependencies: ["SessionsCommand"]),
+    ],
+    swiftLanguageModes: [.v6]
+)

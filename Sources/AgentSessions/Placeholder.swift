@@ -1,0 +1,2 @@
+import Supervision
+enum AgentSessionsPlaceholder {}

@@ -1,0 +1,2 @@
+import AgentSessions
+print("sessions-bench: not yet implemented")

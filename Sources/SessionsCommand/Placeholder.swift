@@ -1,0 +1,2 @@
+import AgentSessions
+enum SessionsCommandPlaceholder {}

@@ -1,0 +1,2 @@
+/// The supervision runtime: placeholder until issue 2 lands.
+enum SupervisionPlaceholder {}

@@ -1,0 +1,2 @@
+import SessionsCommand
+print("sessions: not yet implemented")

@@ -1,0 +1,4 @@
+import Testing
+@testable import AgentSessions
+
+@Test func packageBuilds() { #expect(Bool(true)) }

@@ -1,0 +1,4 @@
+import Testing
+@testable import SessionsCommand
+
+@Test func packageBuilds() { #expect(Bool(true)) }

@@ -1,0 +1,4 @@
+import Testing
+@testable import Supervision
+
+@Test func packageBuilds() { #expect(Bool(true)) }
