@@ -1,0 +1,119 @@
+import Foundation
+
+/// Little-endian binary encoding of the store's own records (journal headers, snapshot).
+struct ByteWriter {
+    var bytes: [UInt8] = []
+
+    mutating func u8(_ value: UInt8) { bytes.append(value) }
+    mutating func u32(_ value: UInt32) { withUnsafeBytes(of: value.littleEndian) { bytes.append(contentsOf: $0) } }
+    mutating func u64(_ value: UInt64) { withUnsafeBytes(of: value.littleEndian) { bytes.append(contentsOf: $0) } }
+    mutating func f64(_ value: Double) { u64(value.bitPattern) }
+    mutating func string(_ value: String) {
+        u32(UInt32(value.utf8.count))
+        bytes.append(contentsOf: value.utf8)
+    }
+    mutating func optionalString(_ value: String?) {
+        if let value { u8(1); string(value) } else { u8(0) }
+    }
+
+    mutating func metadata(_ m: SessionMetadata) {
+        string(m.id)
+        f64(m.createdAt.timeIntervalSince1970)
+        f64(m.updatedAt.timeIntervalSince1970)
+        u64(UInt64(m.messageCount))
+        f64(m.totalCostUSD)
+        u64(UInt64(m.turnCount))
+        u64(UInt64(m.byteSize))
+        u32(UInt32(m.tags.count))
+        for tag in m.tags { string(tag) }
+        optionalString(m.summary)
+        optionalString(m.model)
+    }
+}
+
+/// Reads what ``ByteWriter`` wrote; every read checks bounds and throws on a short input.
+struct ByteReader {
+    struct Truncated: Error {}
+    let bytes: [UInt8]
+    var position: Int
+    let end: Int
+
+    init(_ bytes: [UInt8], from start: Int = 0, to end: Int? = nil) {
+        self.bytes = bytes
+        self.position = start
+        self.end = end ?? bytes.count
+    }
+
+    mutating func u8() throws(Truncated) -> UInt8 {
+        guard position < end else { throw Truncated() }
+        defer { position += 1 }
+        return bytes[position]
+    }
+
+    mutating func u32() throws(Truncated) -> UInt32 {
+        guard end - position >= 4 else { throw Truncated() }
+        var value: UInt32 = 0
+        for i in 0..<4 { value |= UInt32(bytes[position + i]) << (8 * UInt32(i)) }
+        position += 4
+        return value
+    }
+
+    mutating func u64() throws(Truncated) -> UInt64 {
+        guard end - position >= 8 else { throw Truncated() }
+        var value: UInt64 = 0
+        for i in 0..<8 { value |= UInt64(bytes[position + i]) << (8 * UInt64(i)) }
+        position += 8
+        return value
+    }
+
+    mutating func f64() throws(Truncated) -> Double { Double(bitPattern: try u64()) }
+
+    mutating func string() throws(Truncated) -> String {
+        let count = Int(try u32())
+        guard end - position >= count else { throw Truncated() }
+        defer { position += count }
+        return String(decoding: bytes[position..<position + count], as: UTF8.self)
+    }
+
+    mutating func optionalString() throws(Truncated) -> String? {
+        try u8() == 0 ? nil : try string()
+    }
+
+    mutating func metadata() throws(Truncated) -> SessionMetadata {
+        let id = try string()
+        let created = try f64(), updated = try f64()
+        let count = Int(try u64())
+        let cost = try f64()
+        let turns = Int(try u64())
+        let size = Int(try u64())
+        let tagCount = Int(try u32())
+        guard tagCount <= end - position else { throw Truncated() }
+        var tags: [String] = []
+        tags.reserveCapacity(tagCount)
+        for _ in 0..<tagCount { tags.append(try string()) }
+        let summary = try optionalString(), model = try optionalString()
+        return SessionMetadata(
+            id: id, createdAt: Date(timeIntervalSince1970: created), updatedAt: Date(timeIntervalSince1970: updated),
+            messageCount: count, totalCostUSD: cost, turnCount: turns, tags: tags, summary: summary,
+            model: model, byteSize: size)
+    }
+}
+
+/// CRC-32 (IEEE 802.3, reflected, as zlib computes it), used to detect torn or damaged records.
+enum CRC32 {
+    private static let table: [UInt32] = (0..<256).map { n in
+        var c = UInt32(n)
+        for _ in 0..<8 { c = c & 1 != 0 ? 0xEDB8_8320 ^ (c >> 1) : c >> 1 }
+        return c
+    }
+
+    static func checksum(_ bytes: [UInt8], from start: Int, to end: Int, seed: UInt32 = 0) -> UInt32 {
+        var crc = ~seed
+        bytes.withUnsafeBufferPointer { buffer in
+            table.withUnsafeBufferPointer { table in
+                for i in start..<end { crc = table[Int((crc ^ UInt32(buffer[i])) & 0xFF)] ^ (crc >> 8) }
+            }
+        }
+        return ~crc
+    }
+}

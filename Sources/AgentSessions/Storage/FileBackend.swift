@@ -1,0 +1,463 @@
+import Foundation
+#if canImport(Glibc)
+import Glibc
+#elseif canImport(Darwin)
+import Darwin
+#endif
+
+/// The default backend: a directory of JSON-lines session files behind a write-ahead log.
+///
+/// Layout (`Docs/StorageFormat.md` has the byte-level format):
+/// - `FORMAT`: the format name and version.
+/// - `sessions/<id>.jsonl`: a session's messages, one compact JSON object per line (readable with
+///   `jq`); `sessions/<id>.meta.json`: its metadata as of the last checkpoint.
+/// - `journal`: the write-ahead log. Every change is one checksummed record, written with one
+///   `write` before the session files are touched; in durable mode one `fdatasync` of this file
+///   (shared by concurrent writers) is the only sync on a write's path.
+/// - `index.snapshot`: the whole index at the last checkpoint, so opening reads one file plus the
+///   log records after it. A checkpoint (when the log passes its threshold, and at close) writes
+///   the metadata files, syncs the file system, writes the snapshot and empties the log.
+/// - `lock`: `flock` target. Writers hold it exclusively; so several processes can share a store.
+/// - `quarantine/`: files that could not be read, moved aside, never deleted.
+public final class FileBackend: StorageBackend {
+    /// The store's root directory.
+    public let directory: String
+    /// The durability of writes.
+    public let durabilityMode: Durability
+    /// ``location`` is the directory path.
+    public var location: String { directory }
+    /// Waits for synced log positions in durable mode.
+    public private(set) var durability: DurabilityWaiter?
+    /// Files moved to `quarantine/` since this backend opened (for reports).
+    public private(set) var quarantined: [String] = []
+
+    let checkpointThreshold: Int
+    /// Derives metadata from the message lines of a session file that lacks its `.meta.json`.
+    var deriveMetadata: (@Sendable (_ id: String, _ lines: [UInt8], _ modified: Date) -> SessionMetadata?)?
+
+    private let sessionsDirectory: String
+    private let quarantineDirectory: String
+    private let journalPath: String
+    private let snapshotPath: String
+    private var lockFD: Int32 = -1
+    private var journalFD: Int32 = -1
+    private var generation: UInt64 = 0
+    private var position = 0
+    private var locked = false
+    /// Ids changed since the last checkpoint, with their latest metadata (`nil`: deleted).
+    private var dirty: [String: SessionMetadata?] = [:]
+
+    static let formatName = "agent-sessions-store"
+    static let formatVersion = 1
+
+    /// Creates a backend rooted at `directory`; nothing is touched until ``open()``.
+    /// - Parameters:
+    ///   - directory: the store's root; created (mode `0700`) if missing.
+    ///   - durability: ``Durability/durable`` (default) or ``Durability/buffered``.
+    ///   - checkpointThreshold: the log size in bytes that triggers a checkpoint (default 64 MiB).
+    public init(directory: String, durability: Durability = .durable, checkpointThreshold: Int = 64 << 20) {
+        self.directory = directory
+        self.durabilityMode = durability
+        self.checkpointThreshold = checkpointThreshold
+        sessionsDirectory = directory + "/sessions"
+        quarantineDirectory = directory + "/quarantine"
+        journalPath = directory + "/journal"
+        snapshotPath = directory + "/index.snapshot"
+    }
+
+    deinit {
+        if journalFD >= 0 { POSIX.close(journalFD) }
+        if lockFD >= 0 { POSIX.close(lockFD) }
+    }
+
+    /// The default store directory: `AGENT_SESSIONS_DIR` if set; else on macOS
+    /// `~/Library/Application Support/agent-sessions`; else `$XDG_DATA_HOME/agent-sessions`,
+    /// falling back to `~/.local/share/agent-sessions`.
+    public static func defaultDirectory(environment: [String: String] = ProcessInfo.processInfo.environment) -> String {
+        if let explicit = environment["AGENT_SESSIONS_DIR"], !explicit.isEmpty { return explicit }
+        let home = environment["HOME"].flatMap { $0.isEmpty ? nil : $0 } ?? NSHomeDirectory()
+        #if os(macOS)
+        return home + "/Library/Application Support/agent-sessions"
+        #else
+        if let xdg = environment["XDG_DATA_HOME"], xdg.hasPrefix("/") { return xdg + "/agent-sessions" }
+        return home + "/.local/share/agent-sessions"
+        #endif
+    }
+
+    func sessionPath(_ id: String) -> String { "\(sessionsDirectory)/\(id).jsonl" }
+    private func metaPath(_ id: String) -> String { "\(sessionsDirectory)/\(id).meta.json" }
+
+    // MARK: Opening and recovery
+
+    /// Creates or opens the directory, checks its format, and recovers the index from the
+    /// snapshot and the log (or, without a usable snapshot, from every metadata file).
+    public func open() throws(StoreError) -> [SessionMetadata] {
+        do {
+            try FileManager.default.createDirectory(
+                atPath: directory, withIntermediateDirectories: true, attributes: [.posixPermissions: 0o700])
+        } catch {
+            throw .storageFailure(path: directory, operation: "mkdir", errno: Foundation.errno == 0 ? EACCES : Foundation.errno)
+        }
+        try POSIX.makeDirectory(sessionsDirectory)
+        try POSIX.makeDirectory(quarantineDirectory)
+        try checkFormat()
+        lockFD = try POSIX.open(directory + "/lock", O_RDWR | O_CREAT)
+        journalFD = try POSIX.open(journalPath, O_RDWR | O_CREAT)
+        try POSIX.lock(lockFD, exclusive: true, path: directory + "/lock")
+        defer { POSIX.unlock(lockFD) }
+        let records = try recover()
+        if durabilityMode.syncs {
+            let fd = journalFD, path = journalPath
+            durability = DurabilityWaiter(start: DurabilityTicket(generation: generation, offset: position)) {
+                () throws(StoreError) in try POSIX.syncData(fd, path: path)
+            }
+        }
+        return records
+    }
+
+    private func checkFormat() throws(StoreError) {
+        let path = directory + "/FORMAT"
+        if let bytes = try POSIX.readFile(path) {
+            let object = try? JSONSerialization.jsonObject(with: Data(bytes)) as? [String: Any]
+            guard object?["format"] as? String == Self.formatName else {
+                throw .unsupportedFormat(path: path, found: String(decoding: bytes.prefix(80), as: UTF8.self))
+            }
+            let version = object?["version"] as? Int ?? 0
+            guard version == Self.formatVersion else { throw .unsupportedFormat(path: path, found: "version \(version)") }
+        } else {
+            let text = "{\"format\":\"\(Self.formatName)\",\"version\":\(Self.formatVersion)}\n"
+            try POSIX.writeAtomically(Array(text.utf8), to: path, directory: directory, sync: true)
+        }
+    }
+
+    private func recover() throws(StoreError) -> [SessionMetadata] {
+        let header = try Journal.decodeHeader(POSIX.pread(journalFD, count: Journal.headerSize, at: 0, path: journalPath))
+        let snapshot = try loadSnapshot()
+        if let snapshot, header == nil || snapshot.generation > header!.generation {
+            // A checkpoint wrote its snapshot and stopped before emptying the log (or the log is
+            // missing): the snapshot already holds everything.
+            try resetJournal(generation: snapshot.generation)
+            return Array(snapshot.records.values)
+        }
+        guard let header else {
+            var files = try scanSessionFiles()
+            try resolveOrphans(&files)
+            try resetJournal(generation: (snapshot?.generation ?? 0) + 1)
+            return Array(files.index.values)
+        }
+        var files: (index: [String: SessionMetadata], lineFiles: Set<String>)
+        if let snapshot, snapshot.generation == header.generation {
+            files = (snapshot.records, [])
+        } else {
+            files = try scanSessionFiles()
+        }
+        generation = header.generation
+        let rebooted = header.bootID != Journal.currentBootID
+        let size = try POSIX.size(journalFD, path: journalPath)
+        let bytes = try POSIX.pread(journalFD, count: size - Journal.headerSize, at: Journal.headerSize, path: journalPath)
+        let (records, validEnd) = Journal.decodeRecords(bytes, base: Journal.headerSize)
+        for record in records {
+            apply(record.mutation, to: &files.index)
+            // After a reboot the session files may have lost unsynced writes: redo every effect.
+            if rebooted || !record.applied { try applyFileEffects(record) }
+            if case .delete(let id) = record.mutation { files.lineFiles.remove(id) } else { files.lineFiles.insert(record.mutation.id) }
+        }
+        if validEnd < size { try POSIX.truncate(journalFD, to: validEnd, path: journalPath) }
+        position = validEnd
+        if snapshot?.generation != header.generation { try resolveOrphans(&files) }
+        if rebooted {
+            try POSIX.syncFileSystem(journalFD, paths: records.map { sessionPath($0.mutation.id) }, directories: [sessionsDirectory])
+            try POSIX.pwriteAll(journalFD, Journal.encode(Journal.Header(generation: generation, bootID: Journal.currentBootID)),
+                                at: 0, path: journalPath)
+            try POSIX.syncData(journalFD, path: journalPath)
+        }
+        return Array(files.index.values)
+    }
+
+    private func apply(_ mutation: StorageMutation, to index: inout [String: SessionMetadata]) {
+        switch mutation {
+        case .save(let m, _), .append(let m, _, _), .update(let m): index[m.id] = m
+        case .delete(let id): index[id] = nil
+        }
+        markDirty(mutation)
+    }
+
+    private func markDirty(_ mutation: StorageMutation) {
+        switch mutation {
+        case .save(let m, _), .append(let m, _, _), .update(let m): dirty[m.id] = .some(m)
+        case .delete(let id): dirty[id] = .some(nil)
+        }
+    }
+
+    private func resetJournal(generation newGeneration: UInt64) throws(StoreError) {
+        try POSIX.truncate(journalFD, to: 0, path: journalPath)
+        try POSIX.pwriteAll(journalFD, Journal.encode(Journal.Header(generation: newGeneration, bootID: Journal.currentBootID)),
+                            at: 0, path: journalPath)
+        try POSIX.syncData(journalFD, path: journalPath)
+        try POSIX.syncDirectory(directory)
+        generation = newGeneration
+        position = Journal.headerSize
+        dirty = [:]
+    }
+
+    // MARK: Snapshot
+
+    private static let snapshotMagic: UInt32 = 0x5849_5341  // "ASIX"
+
+    private func loadSnapshot() throws(StoreError) -> (generation: UInt64, records: [String: SessionMetadata])? {
+        guard let bytes = try POSIX.readFile(snapshotPath) else { return nil }
+        var r = ByteReader(bytes, to: max(0, bytes.count - 4))
+        do throws(ByteReader.Truncated) {
+            guard bytes.count >= 28, try r.u32() == Self.snapshotMagic, try r.u32() == 1 else { throw ByteReader.Truncated() }
+            var tail = ByteReader(bytes, from: bytes.count - 4)
+            guard try tail.u32() == CRC32.checksum(bytes, from: 0, to: bytes.count - 4) else { throw ByteReader.Truncated() }
+            let generation = try r.u64()
+            let count = Int(try r.u64())
+            guard count <= bytes.count else { throw ByteReader.Truncated() }
+            var records = [String: SessionMetadata](minimumCapacity: count)
+            for _ in 0..<count {
+                let m = try r.metadata()
+                records[m.id] = m
+            }
+            return (generation, records)
+        } catch {
+            try quarantine(snapshotPath, reason: "index snapshot fails its checksum")
+            return nil
+        }
+    }
+
+    private func writeSnapshot(generation: UInt64, records: [SessionMetadata]) throws(StoreError) {
+        var w = ByteWriter()
+        w.bytes.reserveCapacity(records.count * 160)
+        w.u32(Self.snapshotMagic)
+        w.u32(1)
+        w.u64(generation)
+        w.u64(UInt64(records.count))
+        for record in records { w.metadata(record) }
+        w.u32(CRC32.checksum(w.bytes, from: 0, to: w.bytes.count))
+        try POSIX.writeAtomically(w.bytes, to: snapshotPath, directory: directory, sync: true)
+    }
+
+    // MARK: Rebuilding from the session files
+
+    /// Reads every `.meta.json`: the index as of the last checkpoint, before the log is replayed
+    /// over it. Also returns the ids that have a `.jsonl` file.
+    private func scanSessionFiles() throws(StoreError) -> (index: [String: SessionMetadata], lineFiles: Set<String>) {
+        let names: [String]
+        do { names = try FileManager.default.contentsOfDirectory(atPath: sessionsDirectory) } catch {
+            throw .storageFailure(path: sessionsDirectory, operation: "readdir", errno: EIO)
+        }
+        var index: [String: SessionMetadata] = [:]
+        var lineFiles: Set<String> = []
+        for name in names where !name.hasPrefix(".") {
+            if name.hasSuffix(".meta.json") {
+                let path = sessionsDirectory + "/" + name
+                if let bytes = try POSIX.readFile(path), let m = MetadataFile.decode(bytes) {
+                    index[m.id] = m
+                } else {
+                    try quarantine(path, reason: "metadata file cannot be parsed")
+                }
+            } else if name.hasSuffix(".jsonl") {
+                lineFiles.insert(String(name.dropLast(6)))
+            }
+        }
+        return (index, lineFiles)
+    }
+
+    /// After a rebuild: derives metadata for session files that have none, and quarantines
+    /// what cannot be matched up (a `.jsonl` that cannot be parsed, a `.meta.json` without its `.jsonl`).
+    private func resolveOrphans(_ files: inout (index: [String: SessionMetadata], lineFiles: Set<String>)) throws(StoreError) {
+        for id in files.lineFiles where files.index[id] == nil {
+            let path = sessionPath(id)
+            guard let bytes = try POSIX.readFile(path) else { continue }
+            let attributes = try? FileManager.default.attributesOfItem(atPath: path)
+            let modified = attributes?[.modificationDate] as? Date ?? Date()
+            if let m = deriveMetadata?(id, bytes, modified) {
+                files.index[id] = m
+                dirty[id] = .some(m)
+            } else {
+                try quarantine(path, reason: "session file has no metadata and its lines cannot be parsed")
+            }
+        }
+        for id in files.index.keys where !files.lineFiles.contains(id) {
+            files.index[id] = nil
+            try quarantine(metaPath(id), reason: "metadata file without its session file")
+        }
+    }
+
+    private func quarantine(_ path: String, reason: String) throws(StoreError) {
+        let name = (path as NSString).lastPathComponent
+        let target = "\(quarantineDirectory)/\(name).\(Int(Date().timeIntervalSince1970))"
+        try POSIX.rename(path, target)
+        quarantined.append("\(target): \(reason)")
+    }
+
+    // MARK: Writing
+
+    /// Takes the cross-process lock and returns what other processes wrote since the last call.
+    public func beginWrite() throws(StoreError) -> [StorageChange] {
+        try POSIX.lock(lockFD, exclusive: true, path: directory + "/lock")
+        locked = true
+        do { return try catchUp() } catch {
+            endLock()
+            throw error
+        }
+    }
+
+    /// Appends one record per mutation to the log with a single write, then applies each to the
+    /// session files and marks it applied.
+    public func write(_ mutations: [StorageMutation]) throws(StoreError) -> DurabilityTicket? {
+        precondition(locked, "write outside beginWrite/endWrite")
+        var buffer: [UInt8] = []
+        var starts: [Int] = []
+        for mutation in mutations {
+            starts.append(position + buffer.count)
+            Journal.encode(mutation, into: &buffer)
+        }
+        do {
+            try POSIX.pwriteAll(journalFD, buffer, at: position, path: journalPath)
+        } catch {
+            // Nothing was acknowledged: drop whatever part of the batch reached the file.
+            try? POSIX.truncate(journalFD, to: position, path: journalPath)
+            throw error
+        }
+        position += buffer.count
+        for (mutation, start) in zip(mutations, starts) {
+            try applyFileEffects(Journal.Record(offset: start, length: 0, applied: false, mutation: mutation))
+            markDirty(mutation)
+        }
+        let ticket = DurabilityTicket(generation: generation, offset: position)
+        durability?.noteWritten(ticket)
+        return durabilityMode.syncs ? ticket : nil
+    }
+
+    /// Checkpoints if the log has passed its threshold, then releases the lock.
+    public func endWrite(index: () -> [SessionMetadata]) throws(StoreError) {
+        defer { endLock() }
+        if position >= checkpointThreshold { try checkpoint(index()) }
+    }
+
+    private func endLock() {
+        locked = false
+        POSIX.unlock(lockFD)
+    }
+
+    /// Reads log records past our position (written by other processes), repairing any whose
+    /// writer died before applying them. Call with the lock held.
+    private func catchUp() throws(StoreError) -> [StorageChange] {
+        var changes: [StorageChange] = []
+        let header = try Journal.decodeHeader(POSIX.pread(journalFD, count: Journal.headerSize, at: 0, path: journalPath))
+        if header?.generation != generation {
+            // Another process checkpointed: its snapshot holds everything up to the new log.
+            guard let snapshot = try loadSnapshot(), let header, snapshot.generation == header.generation else {
+                throw .corrupted(path: journalPath, reason: "log generation changed without a matching snapshot", quarantinedAt: nil)
+            }
+            generation = header.generation
+            position = Journal.headerSize
+            dirty = [:]
+            changes.append(.reset(Array(snapshot.records.values)))
+        }
+        let size = try POSIX.size(journalFD, path: journalPath)
+        guard size > position else { return changes }
+        let bytes = try POSIX.pread(journalFD, count: size - position, at: position, path: journalPath)
+        let (records, validEnd) = Journal.decodeRecords(bytes, base: position)
+        for record in records {
+            if !record.applied { try applyFileEffects(record) }
+            markDirty(record.mutation)
+            switch record.mutation {
+            case .save(let m, _), .append(let m, _, _), .update(let m): changes.append(.upsert(m))
+            case .delete(let id): changes.append(.remove(id: id))
+            }
+        }
+        // A torn tail here is the record of a writer that died mid-write (we hold the lock).
+        if validEnd < size { try POSIX.truncate(journalFD, to: validEnd, path: journalPath) }
+        position = validEnd
+        return changes
+    }
+
+    private func applyFileEffects(_ record: Journal.Record) throws(StoreError) {
+        switch record.mutation {
+        case .save(let m, let lines):
+            try POSIX.writeAtomically(lines, to: sessionPath(m.id), directory: sessionsDirectory, sync: false)
+        case .append(let m, let lines, let offset):
+            let path = sessionPath(m.id)
+            let fd = try POSIX.open(path, O_WRONLY | O_NOFOLLOW)
+            defer { POSIX.close(fd) }
+            let size = try POSIX.size(fd, path: path)
+            if size < offset {
+                throw .corrupted(path: path, reason: "file has \(size) bytes, the log expects \(offset)", quarantinedAt: nil)
+            }
+            if size > offset { try POSIX.truncate(fd, to: offset, path: path) }  // a torn or unacknowledged tail
+            try POSIX.pwriteAll(fd, lines, at: offset, path: path)
+        case .update:
+            break
+        case .delete(let id):
+            try POSIX.unlink(sessionPath(id))
+            try POSIX.unlink(metaPath(id))
+        }
+        try POSIX.pwriteAll(journalFD, [1, 0, 0, 0], at: record.offset + Journal.appliedFlagOffset, path: journalPath)
+    }
+
+    /// Writes the metadata files of every session changed since the last checkpoint, makes all
+    /// files durable, writes the snapshot of `records` and starts a new, empty log generation.
+    private func checkpoint(_ records: [SessionMetadata]) throws(StoreError) {
+        for (id, metadata) in dirty {
+            if let metadata {
+                try POSIX.writeAtomically(MetadataFile.encode(metadata), to: metaPath(id), directory: sessionsDirectory, sync: false)
+            } else {
+                try POSIX.unlink(metaPath(id))
+            }
+        }
+        try POSIX.syncFileSystem(
+            journalFD, paths: dirty.keys.flatMap { [sessionPath($0), metaPath($0)] }, directories: [sessionsDirectory])
+        try writeSnapshot(generation: generation + 1, records: records)
+        try resetJournal(generation: generation + 1)
+        durability?.noteSynced(DurabilityTicket(generation: generation, offset: position))
+    }
+
+    // MARK: Reading
+
+    /// Returns what other processes changed since the last call: two system calls when nothing did.
+    public func poll() throws(StoreError) -> [StorageChange] {
+        let head = try POSIX.pread(journalFD, count: 16, at: 0, path: journalPath)
+        var r = ByteReader(head, from: 8)
+        let onDisk = (try? r.u64()) ?? 0
+        if onDisk == generation, try POSIX.size(journalFD, path: journalPath) == position { return [] }
+        try POSIX.lock(lockFD, exclusive: true, path: directory + "/lock")
+        locked = true
+        defer { endLock() }
+        return try catchUp()
+    }
+
+    /// Reads the first `metadata.byteSize` bytes of the session file.
+    public func readMessages(_ metadata: SessionMetadata) throws(StoreError) -> [UInt8] {
+        let path = sessionPath(metadata.id)
+        let fd: Int32
+        do { fd = try POSIX.open(path, O_RDONLY | O_NOFOLLOW) } catch {
+            if case .storageFailure(_, _, let code) = error, code == ENOENT { throw .notFound(id: metadata.id) }
+            throw error
+        }
+        defer { POSIX.close(fd) }
+        let bytes = try POSIX.pread(fd, count: metadata.byteSize, at: 0, path: path)
+        guard bytes.count == metadata.byteSize, bytes.last.map({ $0 == UInt8(ascii: "\n") }) ?? true else {
+            throw .corrupted(path: path, reason: "expected \(metadata.byteSize) bytes ending in a newline, found \(bytes.count)",
+                             quarantinedAt: nil)
+        }
+        return bytes
+    }
+
+    /// Checkpoints (when the log holds anything and no other process wrote meanwhile) and closes.
+    public func close(index: [SessionMetadata]) throws(StoreError) {
+        guard journalFD >= 0 else { return }
+        defer {
+            POSIX.close(journalFD)
+            POSIX.close(lockFD)
+            journalFD = -1
+            lockFD = -1
+        }
+        try POSIX.lock(lockFD, exclusive: true, path: directory + "/lock")
+        defer { POSIX.unlock(lockFD) }
+        let changes = try catchUp()
+        if changes.isEmpty, position > Journal.headerSize { try checkpoint(index) }
+    }
+}

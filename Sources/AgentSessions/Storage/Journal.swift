@@ -1,0 +1,137 @@
+import Foundation
+
+/// The write-ahead log of the file backend: its header and record format (see `Docs/StorageFormat.md`).
+///
+/// Header (64 bytes): magic `ASJL`, format version (u32), generation (u64), the boot id of
+/// the machine that last wrote it (36 bytes of text, zero-padded to 48).
+///
+/// Record: magic `ASJR` (u32), flags (u32; bit 0 = its file effects are applied), kind (u32),
+/// header length (u32), payload length (u32), CRC-32 (u32) of kind, lengths, header and
+/// payload; then the header (binary metadata, or the id for a delete) and the payload
+/// (message lines for save and append; for append the header ends with the file offset).
+enum Journal {
+    static let headerSize = 64
+    static let recordPrefix = 24
+    static let version: UInt32 = 1
+    static let appliedFlagOffset = 4
+    private static let fileMagic: UInt32 = 0x4C4A_5341  // "ASJL" little-endian
+    private static let recordMagic: UInt32 = 0x524A_5341  // "ASJR"
+
+    enum Kind: UInt32 { case save = 1, append = 2, update = 3, delete = 4 }
+
+    struct Header: Equatable {
+        var generation: UInt64
+        var bootID: String
+    }
+
+    struct Record {
+        var offset: Int
+        var length: Int
+        var applied: Bool
+        var mutation: StorageMutation
+    }
+
+    static func encode(_ header: Header) -> [UInt8] {
+        var w = ByteWriter()
+        w.u32(fileMagic)
+        w.u32(version)
+        w.u64(header.generation)
+        w.bytes.append(contentsOf: header.bootID.utf8.prefix(48))
+        w.bytes.append(contentsOf: [UInt8](repeating: 0, count: headerSize - w.bytes.count))
+        return w.bytes
+    }
+
+    /// Decodes a header; `nil` if the bytes are not one (empty or foreign file).
+    static func decodeHeader(_ bytes: [UInt8]) throws(StoreError) -> Header? {
+        guard bytes.count >= headerSize else { return nil }
+        var r = ByteReader(bytes)
+        guard (try? r.u32()) == fileMagic else { return nil }
+        let found = (try? r.u32()) ?? 0
+        guard found == version else { throw .unsupportedFormat(path: "journal", found: "journal v\(found)") }
+        let generation = (try? r.u64()) ?? 0
+        let boot = bytes[16..<64].prefix { $0 != 0 }
+        return Header(generation: generation, bootID: String(decoding: boot, as: UTF8.self))
+    }
+
+    /// Appends the encoding of `mutation` to `out`, flagged as not yet applied.
+    static func encode(_ mutation: StorageMutation, into out: inout [UInt8]) {
+        var header = ByteWriter()
+        let kind: Kind
+        var payload: [UInt8] = []
+        switch mutation {
+        case .save(let m, let lines):
+            kind = .save; header.metadata(m); payload = lines
+        case .append(let m, let lines, let offset):
+            kind = .append; header.metadata(m); header.u64(UInt64(offset)); payload = lines
+        case .update(let m):
+            kind = .update; header.metadata(m)
+        case .delete(let id):
+            kind = .delete; header.string(id)
+        }
+        var prefix = ByteWriter()
+        prefix.u32(recordMagic)
+        prefix.u32(0)
+        prefix.u32(kind.rawValue)
+        prefix.u32(UInt32(header.bytes.count))
+        prefix.u32(UInt32(payload.count))
+        var crc = CRC32.checksum(prefix.bytes, from: 8, to: 20)
+        crc = CRC32.checksum(header.bytes, from: 0, to: header.bytes.count, seed: crc)
+        crc = CRC32.checksum(payload, from: 0, to: payload.count, seed: crc)
+        prefix.u32(crc)
+        out.append(contentsOf: prefix.bytes)
+        out.append(contentsOf: header.bytes)
+        out.append(contentsOf: payload)
+    }
+
+    /// Decodes the records in `bytes` (which start at file offset `base`) up to the first one
+    /// that is incomplete or fails its checksum; returns them and where the valid part ends.
+    static func decodeRecords(_ bytes: [UInt8], base: Int) -> (records: [Record], validEnd: Int) {
+        var records: [Record] = []
+        var position = 0
+        while bytes.count - position >= recordPrefix {
+            var r = ByteReader(bytes, from: position)
+            guard (try? r.u32()) == recordMagic,
+                  let flags = try? r.u32(), let rawKind = try? r.u32(), let kind = Kind(rawValue: rawKind),
+                  let headerLength = try? r.u32(), let payloadLength = try? r.u32(), let crc = try? r.u32()
+            else { break }
+            let headerStart = position + recordPrefix
+            let payloadStart = headerStart + Int(headerLength)
+            let end = payloadStart + Int(payloadLength)
+            guard end <= bytes.count else { break }
+            var check = CRC32.checksum(bytes, from: position + 8, to: position + 20)
+            check = CRC32.checksum(bytes, from: headerStart, to: end, seed: check)
+            guard check == crc else { break }
+            var h = ByteReader(bytes, from: headerStart, to: payloadStart)
+            let payload = Array(bytes[payloadStart..<end])
+            let mutation: StorageMutation
+            do {
+                switch kind {
+                case .save: mutation = .save(try h.metadata(), lines: payload)
+                case .append:
+                    let m = try h.metadata()
+                    mutation = .append(m, lines: payload, offset: Int(try h.u64()))
+                case .update: mutation = .update(try h.metadata())
+                case .delete: mutation = .delete(id: try h.string())
+                }
+            } catch { break }
+            records.append(Record(offset: base + position, length: end - position, applied: flags & 1 != 0, mutation: mutation))
+            position = end
+        }
+        return (records, base + position)
+    }
+
+    /// This boot of the machine: a process crash keeps the page cache, a reboot may not.
+    static let currentBootID: String = {
+        #if os(Linux)
+        if let bytes = try? POSIX.readFile("/proc/sys/kernel/random/boot_id") {
+            return String(decoding: bytes, as: UTF8.self).trimmingCharacters(in: .whitespacesAndNewlines)
+        }
+        #endif
+        var bootTime = timeval()
+        #if canImport(Darwin)
+        var size = MemoryLayout<timeval>.size
+        sysctlbyname("kern.boottime", &bootTime, &size, nil, 0)
+        #endif
+        return "boot-\(bootTime.tv_sec)"
+    }()
+}

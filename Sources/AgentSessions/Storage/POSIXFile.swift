@@ -1,0 +1,162 @@
+import Foundation
+#if canImport(Glibc)
+import Glibc
+#elseif canImport(Darwin)
+import Darwin
+#endif
+
+#if os(Linux)
+// `syncfs(2)` is declared by glibc only under _GNU_SOURCE, which the Glibc module does not set.
+@_silgen_name("syncfs") private func linuxSyncfs(_ fd: Int32) -> Int32
+#endif
+
+/// Thin wrappers over the POSIX calls the file backend needs, turning `-1` into
+/// ``StoreError/storageFailure(path:operation:errno:)`` with the path and the OS error.
+enum POSIX {
+    static func fail(_ operation: String, _ path: String) -> StoreError {
+        .storageFailure(path: path, operation: operation, errno: errno)
+    }
+
+    static func open(_ path: String, _ flags: Int32, mode: mode_t = 0o600) throws(StoreError) -> Int32 {
+        while true {
+            let fd = Foundation.open(path, flags | O_CLOEXEC, mode)
+            if fd >= 0 { return fd }
+            if errno != EINTR { throw fail("open", path) }
+        }
+    }
+
+    static func close(_ fd: Int32) { _ = Foundation.close(fd) }
+
+    /// Writes all of `bytes` at `offset`, retrying short writes and EINTR.
+    static func pwriteAll(_ fd: Int32, _ bytes: UnsafeRawBufferPointer, at offset: Int, path: String) throws(StoreError) {
+        var done = 0
+        while done < bytes.count {
+            let n = pwrite(fd, bytes.baseAddress! + done, bytes.count - done, off_t(offset + done))
+            if n < 0 {
+                if errno == EINTR { continue }
+                throw fail("pwrite", path)
+            }
+            done += n
+        }
+    }
+
+    static func pwriteAll(_ fd: Int32, _ bytes: [UInt8], at offset: Int, path: String) throws(StoreError) {
+        let result: Result<Void, StoreError> = bytes.withUnsafeBytes { buffer in
+            Result { () throws(StoreError) in try pwriteAll(fd, buffer, at: offset, path: path) }
+        }
+        try result.get()
+    }
+
+    /// Reads exactly `count` bytes at `offset`; fewer only at end of file.
+    static func pread(_ fd: Int32, count: Int, at offset: Int, path: String) throws(StoreError) -> [UInt8] {
+        var result = [UInt8](repeating: 0, count: count)
+        var done = 0
+        while done < count {
+            let n = result.withUnsafeMutableBytes { Foundation.pread(fd, $0.baseAddress! + done, count - done, off_t(offset + done)) }
+            if n < 0 {
+                if errno == EINTR { continue }
+                throw fail("pread", path)
+            }
+            if n == 0 { break }
+            done += n
+        }
+        if done < count { result.removeLast(count - done) }
+        return result
+    }
+
+    static func size(_ fd: Int32, path: String) throws(StoreError) -> Int {
+        var info = stat()
+        if fstat(fd, &info) != 0 { throw fail("fstat", path) }
+        return Int(info.st_size)
+    }
+
+    static func truncate(_ fd: Int32, to length: Int, path: String) throws(StoreError) {
+        if ftruncate(fd, off_t(length)) != 0 { throw fail("ftruncate", path) }
+    }
+
+    /// Flushes file data (and on macOS the drive cache) to stable storage.
+    static func syncData(_ fd: Int32, path: String) throws(StoreError) {
+        #if canImport(Darwin)
+        if fcntl(fd, F_FULLFSYNC) == 0 { return }
+        if fsync(fd) != 0 { throw fail("fsync", path) }
+        #else
+        if fdatasync(fd) != 0 { throw fail("fdatasync", path) }
+        #endif
+    }
+
+    static func syncDirectory(_ path: String) throws(StoreError) {
+        let fd = try open(path, O_RDONLY | O_DIRECTORY)
+        defer { close(fd) }
+        if fsync(fd) != 0 { throw fail("fsync", path) }
+    }
+
+    /// Flushes every dirty page of the file system holding `fd` (Linux `syncfs`);
+    /// elsewhere, each of `paths` is synced instead.
+    static func syncFileSystem(_ fd: Int32, paths: [String], directories: [String]) throws(StoreError) {
+        #if os(Linux)
+        if linuxSyncfs(fd) != 0 { throw fail("syncfs", directories.first ?? "") }
+        #else
+        for path in paths {
+            guard let file = try? open(path, O_RDONLY) else { continue }
+            defer { close(file) }
+            try syncData(file, path: path)
+        }
+        for directory in directories { try syncDirectory(directory) }
+        #endif
+    }
+
+    static func rename(_ from: String, _ to: String) throws(StoreError) {
+        if Foundation.rename(from, to) != 0 { throw fail("rename", to) }
+    }
+
+    /// Removes a file; a file that is already gone is not an error.
+    static func unlink(_ path: String) throws(StoreError) {
+        if Foundation.unlink(path) != 0 && errno != ENOENT { throw fail("unlink", path) }
+    }
+
+    static func makeDirectory(_ path: String) throws(StoreError) {
+        if mkdir(path, 0o700) != 0 && errno != EEXIST { throw fail("mkdir", path) }
+    }
+
+    static func lock(_ fd: Int32, exclusive: Bool, path: String) throws(StoreError) {
+        while flock(fd, exclusive ? LOCK_EX : LOCK_SH) != 0 {
+            if errno != EINTR { throw fail("flock", path) }
+        }
+    }
+
+    static func unlock(_ fd: Int32) { _ = flock(fd, LOCK_UN) }
+
+    /// Writes `bytes` to `path` atomically: a temporary file in the same directory, then
+    /// `rename` over the target. With `sync`, the file is flushed before the rename and the
+    /// directory after it, so the new content is durable when this returns.
+    static func writeAtomically(_ bytes: [UInt8], to path: String, directory: String, sync: Bool) throws(StoreError) {
+        let name = (path as NSString).lastPathComponent
+        let temporary = "\(directory)/.\(name).\(getpid()).tmp"
+        let fd = try open(temporary, O_WRONLY | O_CREAT | O_TRUNC)
+        do {
+            try pwriteAll(fd, bytes, at: 0, path: temporary)
+            if sync { try syncData(fd, path: temporary) }
+        } catch {
+            close(fd)
+            try? unlink(temporary)
+            throw error
+        }
+        close(fd)
+        do { try rename(temporary, path) } catch {
+            try? unlink(temporary)
+            throw error
+        }
+        if sync { try syncDirectory(directory) }
+    }
+
+    /// Reads a whole file; `nil` if it does not exist.
+    static func readFile(_ path: String) throws(StoreError) -> [UInt8]? {
+        let fd: Int32
+        do { fd = try open(path, O_RDONLY) } catch {
+            if case .storageFailure(_, _, let code) = error, code == ENOENT { return nil }
+            throw error
+        }
+        defer { close(fd) }
+        return try pread(fd, count: size(fd, path: path), at: 0, path: path)
+    }
+}

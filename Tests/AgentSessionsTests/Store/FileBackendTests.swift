@@ -1,0 +1,205 @@
+import Foundation
+import Testing
+@testable import AgentSessions
+
+@Suite("FileBackend: log, recovery, checkpoints and sharing a directory")
+struct FileBackendTests {
+    /// Opens a backend, runs one write transaction, and returns its index afterwards.
+    @discardableResult
+    static func write(_ backend: FileBackend, _ mutations: [StorageMutation], index: [SessionMetadata] = []) throws -> [StorageChange] {
+        let changes = try backend.beginWrite()
+        _ = try backend.write(mutations)
+        try backend.endWrite { index }
+        return changes
+    }
+
+    static func sorted(_ records: [SessionMetadata]) -> [SessionMetadata] { records.sorted { $0.id < $1.id } }
+
+    @Test("a new store gets its layout with private permissions")
+    func layout() throws {
+        let dir = TemporaryDirectory()
+        defer { dir.remove() }
+        let root = dir.path + "/nested/store"
+        let backend = FileBackend(directory: root, durability: .durable)
+        #expect(try backend.open().isEmpty)
+        try Self.write(backend, [.save(metadata("a", bytes: 8), lines: jsonLines(0..<1))])
+        let fm = FileManager.default
+        for path in [root, root + "/sessions", root + "/quarantine"] {
+            #expect((try fm.attributesOfItem(atPath: path)[.posixPermissions] as? Int) == 0o700, "\(path)")
+        }
+        for path in [root + "/journal", root + "/lock", root + "/sessions/a.jsonl", root + "/FORMAT"] {
+            #expect((try fm.attributesOfItem(atPath: path)[.posixPermissions] as? Int) == 0o600, "\(path)")
+        }
+    }
+
+    @Test("save, append, update and delete survive a reopen without a clean close", arguments: [Durability.durable, .buffered])
+    func reopen(_ durability: Durability) throws {
+        let dir = TemporaryDirectory()
+        defer { dir.remove() }
+        let first = jsonLines(0..<3), more = jsonLines(3..<5)
+        let saved = metadata("a", tags: ["x"], messages: 3, bytes: first.count)
+        let appended = metadata("a", updated: 2_000, tags: ["x"], messages: 5, bytes: first.count + more.count)
+        var retagged = appended
+        retagged.tags = ["y"]
+        do {
+            let backend = FileBackend(directory: dir.path, durability: durability)
+            _ = try backend.open()
+            try Self.write(backend, [.save(saved, lines: first), .save(metadata("b", bytes: 8), lines: jsonLines(0..<1))])
+            try Self.write(backend, [.append(appended, lines: more, offset: first.count)])
+            try Self.write(backend, [.update(retagged), .delete(id: "b")])
+            // No close(): as if the process died here.
+        }
+        let again = FileBackend(directory: dir.path, durability: durability)
+        #expect(try again.open() == [retagged])
+        #expect(try again.readMessages(retagged) == first + more)
+        #expect(!FileManager.default.fileExists(atPath: dir.path + "/sessions/b.jsonl"))
+    }
+
+    @Test("a torn last log record is dropped on open; earlier records are kept")
+    func tornTail() throws {
+        let dir = TemporaryDirectory()
+        defer { dir.remove() }
+        let lines = jsonLines(0..<2)
+        do {
+            let backend = FileBackend(directory: dir.path, durability: .buffered)
+            _ = try backend.open()
+            try Self.write(backend, [.save(metadata("a", bytes: lines.count), lines: lines)])
+            try Self.write(backend, [.save(metadata("b", bytes: lines.count), lines: lines)])
+        }
+        let journal = dir.path + "/journal"
+        let size = try #require(FileManager.default.attributesOfItem(atPath: journal)[.size] as? Int)
+        #expect(truncate(journal, off_t(size - 5)) == 0)
+        let again = FileBackend(directory: dir.path, durability: .buffered)
+        #expect(try again.open().map(\.id) == ["a"])
+        #expect(try FileManager.default.attributesOfItem(atPath: journal)[.size] as? Int ?? 0 < size - 5)
+        // The store stays writable after the repair.
+        try Self.write(again, [.save(metadata("c", bytes: lines.count), lines: lines)])
+        #expect(Set(try FileBackend(directory: dir.path).open().map(\.id)) == ["a", "c"])
+    }
+
+    @Test("a record whose writer died before applying it is applied by the next opener")
+    func unappliedRecord() throws {
+        let dir = TemporaryDirectory()
+        defer { dir.remove() }
+        let lines = jsonLines(0..<4)
+        let m = metadata("a", messages: 4, bytes: lines.count)
+        do {
+            let backend = FileBackend(directory: dir.path, durability: .buffered)
+            _ = try backend.open()
+            try Self.write(backend, [.save(m, lines: lines)])
+        }
+        // Undo the file effect and clear the applied flag, as a kill between the two would leave it.
+        try FileManager.default.removeItem(atPath: dir.path + "/sessions/a.jsonl")
+        let fd = open(dir.path + "/journal", O_WRONLY)
+        var zero: UInt32 = 0
+        #expect(pwrite(fd, &zero, 4, off_t(Journal.headerSize + Journal.appliedFlagOffset)) == 4)
+        close(fd)
+        let again = FileBackend(directory: dir.path)
+        #expect(try again.open() == [m])
+        #expect(try again.readMessages(m) == lines)
+    }
+
+    @Test("checkpoints write the snapshot and metadata files and empty the log")
+    func checkpoint() throws {
+        let dir = TemporaryDirectory()
+        defer { dir.remove() }
+        let lines = jsonLines(0..<3)
+        var index: [SessionMetadata] = []
+        let backend = FileBackend(directory: dir.path, durability: .durable, checkpointThreshold: 1)
+        _ = try backend.open()
+        for i in 0..<5 {
+            let m = metadata("s\(i)", tags: ["t\(i % 2)"], messages: 3, bytes: lines.count)
+            index.append(m)
+            try Self.write(backend, [.save(m, lines: lines)], index: index)
+        }
+        #expect(try FileManager.default.attributesOfItem(atPath: dir.path + "/journal")[.size] as? Int == Journal.headerSize)
+        #expect(FileManager.default.fileExists(atPath: dir.path + "/sessions/s3.meta.json"))
+        #expect(Self.sorted(try FileBackend(directory: dir.path).open()) == index)
+        // Without the snapshot, the metadata files rebuild the same index.
+        try FileManager.default.removeItem(atPath: dir.path + "/index.snapshot")
+        #expect(Self.sorted(try FileBackend(directory: dir.path).open()) == index)
+    }
+
+    @Test("a damaged snapshot is quarantined and the index rebuilt from the files and the log")
+    func damagedSnapshot() throws {
+        let dir = TemporaryDirectory()
+        defer { dir.remove() }
+        let lines = jsonLines(0..<1)
+        let a = metadata("a", bytes: lines.count), b = metadata("b", bytes: lines.count)
+        do {
+            let backend = FileBackend(directory: dir.path, durability: .buffered)
+            _ = try backend.open()
+            try Self.write(backend, [.save(a, lines: lines)])
+            try backend.close(index: [a])  // checkpoint: a is in the snapshot and a.meta.json
+        }
+        do {
+            let backend = FileBackend(directory: dir.path, durability: .buffered)
+            _ = try backend.open()
+            try Self.write(backend, [.save(b, lines: lines)])  // b only in the log
+        }
+        let snapshot = dir.path + "/index.snapshot"
+        var bytes = try #require(FileManager.default.contents(atPath: snapshot))
+        bytes[bytes.count / 2] ^= 0xFF
+        try bytes.write(to: URL(fileURLWithPath: snapshot))
+        let backend = FileBackend(directory: dir.path)
+        #expect(Self.sorted(try backend.open()) == [a, b])
+        #expect(backend.quarantined.count == 1)
+        #expect(try FileManager.default.contentsOfDirectory(atPath: dir.path + "/quarantine").count == 1)
+    }
+
+    @Test("two backends on one directory see each other's writes, checkpoints included")
+    func twoWriters() throws {
+        let dir = TemporaryDirectory()
+        defer { dir.remove() }
+        let lines = jsonLines(0..<2)
+        let one = FileBackend(directory: dir.path, durability: .buffered, checkpointThreshold: 1 << 30)
+        let two = FileBackend(directory: dir.path, durability: .buffered)
+        _ = try one.open()
+        _ = try two.open()
+        let a = metadata("a", bytes: lines.count), b = metadata("b", bytes: lines.count)
+        try Self.write(one, [.save(a, lines: lines)])
+        #expect(try two.poll() == [.upsert(a)])
+        #expect(try two.poll().isEmpty)
+        #expect(try two.readMessages(a) == lines)
+        #expect(try Self.write(two, [.save(b, lines: lines), .delete(id: "a")]).isEmpty)
+        #expect(try one.beginWrite() == [.upsert(b), .remove(id: "a")])
+        try one.endWrite { [b] }
+        try one.close(index: [b])  // checkpoint: the log is emptied under the other's feet
+        #expect(try two.poll() == [.reset([b])])
+    }
+
+    @Test("an append whose file lost bytes it expects is reported, not papered over")
+    func appendOnShortFile() throws {
+        let dir = TemporaryDirectory()
+        defer { dir.remove() }
+        let lines = jsonLines(0..<2)
+        let backend = FileBackend(directory: dir.path, durability: .buffered)
+        _ = try backend.open()
+        try Self.write(backend, [.save(metadata("a", bytes: lines.count), lines: lines)])
+        #expect(truncate(dir.path + "/sessions/a.jsonl", 3) == 0)
+        _ = try backend.beginWrite()
+        #expect(throws: StoreError.self) {
+            try backend.write([.append(metadata("a", bytes: lines.count + 8), lines: jsonLines(2..<3), offset: lines.count)])
+        }
+        try backend.endWrite { [] }
+    }
+
+    @Test("a store written by an unknown format version is refused")
+    func unknownFormat() throws {
+        let dir = TemporaryDirectory()
+        defer { dir.remove() }
+        try Data("{\"format\":\"agent-sessions-store\",\"version\":99}\n".utf8).write(to: URL(fileURLWithPath: dir.path + "/FORMAT"))
+        #expect(throws: StoreError.unsupportedFormat(path: dir.path + "/FORMAT", found: "version 99")) {
+            try FileBackend(directory: dir.path).open()
+        }
+    }
+
+    @Test("the default directory follows AGENT_SESSIONS_DIR, then XDG_DATA_HOME, then HOME")
+    func defaultDirectory() {
+        #expect(FileBackend.defaultDirectory(environment: ["AGENT_SESSIONS_DIR": "/x", "HOME": "/h"]) == "/x")
+        #if !os(macOS)
+        #expect(FileBackend.defaultDirectory(environment: ["XDG_DATA_HOME": "/d", "HOME": "/h"]) == "/d/agent-sessions")
+        #expect(FileBackend.defaultDirectory(environment: ["HOME": "/h"]) == "/h/.local/share/agent-sessions")
+        #endif
+    }
+}
