@@ -1,10 +1,18 @@
+import Synchronization
+
 /// A backend that keeps everything in memory: for tests and for throwaway stores.
 ///
-/// Every write is "durable" on return in the only sense that applies (nothing is ever on
-/// disk); nothing survives the process. It never reports external changes.
-public final class InMemoryBackend: StorageBackend {
-    private var metadata: [String: SessionMetadata] = [:]
-    private var lines: [String: [UInt8]] = [:]
+/// Every write is complete on return (there is no disk to wait for) and nothing survives the
+/// process. One instance may be handed to successive store actors (return the same instance
+/// from ``SessionStore/Configuration/backend``) so that a restarted actor finds what the
+/// crashed one wrote, as it would on disk. It never reports external changes.
+public final class InMemoryBackend: StorageBackend, Sendable {
+    private struct Contents {
+        var metadata: [String: SessionMetadata] = [:]
+        var lines: [String: [UInt8]] = [:]
+    }
+
+    private let contents = Mutex(Contents())
 
     /// Creates an empty in-memory store.
     public init() {}
@@ -14,26 +22,28 @@ public final class InMemoryBackend: StorageBackend {
     /// Always `nil`: there is nothing to wait for.
     public var durability: DurabilityWaiter? { nil }
 
-    /// Returns what earlier instances stored (nothing, for a new backend).
-    public func open() throws(StoreError) -> [SessionMetadata] { Array(metadata.values) }
+    /// Returns everything stored so far (nothing, for a new backend).
+    public func open() throws(StoreError) -> [SessionMetadata] { contents.withLock { Array($0.metadata.values) } }
     /// No other writers exist: always empty.
     public func beginWrite() throws(StoreError) -> [StorageChange] { [] }
 
     /// Applies the mutations in order.
     public func write(_ mutations: [StorageMutation]) throws(StoreError) -> DurabilityTicket? {
-        for mutation in mutations {
-            switch mutation {
-            case .save(let m, let bytes):
-                metadata[m.id] = m
-                lines[m.id] = bytes
-            case .append(let m, let bytes, let offset):
-                metadata[m.id] = m
-                lines[m.id] = Array((lines[m.id] ?? []).prefix(offset)) + bytes
-            case .update(let m):
-                metadata[m.id] = m
-            case .delete(let id):
-                metadata[id] = nil
-                lines[id] = nil
+        contents.withLock { contents in
+            for mutation in mutations {
+                switch mutation {
+                case .save(let m, let bytes):
+                    contents.metadata[m.id] = m
+                    contents.lines[m.id] = bytes
+                case .append(let m, let bytes, let offset):
+                    contents.metadata[m.id] = m
+                    contents.lines[m.id] = Array((contents.lines[m.id] ?? []).prefix(offset)) + bytes
+                case .update(let m):
+                    contents.metadata[m.id] = m
+                case .delete(let id):
+                    contents.metadata[id] = nil
+                    contents.lines[id] = nil
+                }
             }
         }
         return nil
@@ -46,7 +56,8 @@ public final class InMemoryBackend: StorageBackend {
 
     /// The stored bytes of the session.
     public func readMessages(_ metadata: SessionMetadata) throws(StoreError) -> [UInt8] {
-        guard let bytes = lines[metadata.id] else { throw .notFound(id: metadata.id) }
+        let bytes = contents.withLock { $0.lines[metadata.id] }
+        guard let bytes else { throw .notFound(id: metadata.id) }
         return Array(bytes.prefix(metadata.byteSize))
     }
 

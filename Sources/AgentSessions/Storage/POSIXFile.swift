@@ -149,10 +149,11 @@ enum POSIX {
         if sync { try syncDirectory(directory) }
     }
 
-    /// Reads a whole file; `nil` if it does not exist.
-    static func readFile(_ path: String) throws(StoreError) -> [UInt8]? {
+    /// Reads a whole file; `nil` if it does not exist. With `followLinks: false`, a symbolic
+    /// link is refused (`ELOOP`) rather than followed.
+    static func readFile(_ path: String, followLinks: Bool = true) throws(StoreError) -> [UInt8]? {
         let fd: Int32
-        do { fd = try open(path, O_RDONLY) } catch {
+        do { fd = try open(path, O_RDONLY | (followLinks ? 0 : O_NOFOLLOW)) } catch {
             if case .storageFailure(_, _, let code) = error, code == ENOENT { return nil }
             throw error
         }

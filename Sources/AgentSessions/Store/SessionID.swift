@@ -47,4 +47,19 @@ enum SessionID {
         if reserved.contains(stem) { throw reject("`\(stem)` is a device name reserved on Windows") }
         if id.hasSuffix(" ") { throw reject("it ends with a space") }
     }
+
+    /// Tags longer than this many characters are rejected.
+    static let maxTagLength = 100
+
+    /// Throws ``StoreError/invalidTag(tag:reason:)`` unless `tag` is 1 to ``maxTagLength``
+    /// characters without control characters or surrounding white space.
+    static func validateTag(_ tag: String) throws(StoreError) {
+        func reject(_ reason: String) -> StoreError { .invalidTag(tag: tag, reason: reason) }
+        if tag.isEmpty { throw reject("it is empty") }
+        if tag.count > maxTagLength { throw reject("it is longer than \(maxTagLength) characters") }
+        if tag.unicodeScalars.contains(where: { $0.properties.generalCategory == .control }) {
+            throw reject("it contains a control character")
+        }
+        if tag.trimmingCharacters(in: .whitespaces) != tag { throw reject("it starts or ends with white space") }
+    }
 }

@@ -10,6 +10,8 @@ public enum StoreError: Error, Sendable, Equatable, CustomStringConvertible {
     case notFound(id: String)
     /// The id breaks the rules in `Docs/StorageFormat.md` (empty, `.`/`..`, separators, control characters, too long, ...).
     case invalidID(id: String, reason: String)
+    /// A tag is empty, too long, or holds control characters.
+    case invalidTag(tag: String, reason: String)
     /// A message was rejected before anything was written; `index` is its 0-based position in the call.
     case invalidMessage(id: String, index: Int, reason: String)
     /// A file-system call failed. `operation` names the call, `errno` is the OS error number.
@@ -27,12 +29,13 @@ public enum StoreError: Error, Sendable, Equatable, CustomStringConvertible {
     /// The store has been shut down, or its actor is restarting and did not come back in time.
     case unavailable(reason: String)
 
-    /// The stable code: one of `not_found`, `invalid_id`, `invalid_message`, `storage_failure`,
+    /// The stable code: one of `not_found`, `invalid_id`, `invalid_tag`, `invalid_message`, `storage_failure`,
     /// `corrupted`, `read_only`, `unsupported_format`, `invalid_archive`, `conflict`, `unavailable`.
     public var code: String {
         switch self {
         case .notFound: "not_found"
         case .invalidID: "invalid_id"
+        case .invalidTag: "invalid_tag"
         case .invalidMessage: "invalid_message"
         case .storageFailure: "storage_failure"
         case .corrupted: "corrupted"
@@ -51,6 +54,8 @@ public enum StoreError: Error, Sendable, Equatable, CustomStringConvertible {
             "not_found: no session \(Self.quote(id)) in the store; list ids with `sessions list`"
         case .invalidID(let id, let reason):
             "invalid_id: session id \(Self.quote(id)) is not allowed: \(reason)"
+        case .invalidTag(let tag, let reason):
+            "invalid_tag: tag \(Self.quote(tag)) is not allowed: \(reason)"
         case .invalidMessage(let id, let index, let reason):
             "invalid_message: message \(index) of session \(Self.quote(id)) was rejected: \(reason); nothing was written"
         case .storageFailure(let path, let operation, let errno):

@@ -1,0 +1,265 @@
+import Foundation
+import Supervision
+import Synchronization
+
+/// A running session store: the facade for apps and scripts.
+///
+/// `SessionStore.start(_:)` starts a supervision tree (strategy `restForOne`): the
+/// ``SessionStoreActor`` (the GenServer that owns all writes), then the periodic cleanup child.
+/// Reads (``session(_:)``, ``search(_:)``, ``listSessions(limit:cursor:)``, ``loadSession(_:)``,
+/// ``stats()``) go straight to the shared index without queueing behind the actor; writes go to
+/// the actor through a stable handle, so they survive its restarts: a write issued while the
+/// actor restarts waits for the new instance, up to ``Configuration/callTimeout``.
+///
+/// Scripts that do not manage a store can use the static calls (``search(tags:matchAll:limit:)``,
+/// ``saveSession(_:messages:tags:summary:)``, ``loadSession(_:)``, ...), which start a default
+/// tree at the default location on first use and close it cleanly at process exit.
+public final class SessionStore: Sendable {
+    /// The configuration this store was started with.
+    public let configuration: Configuration
+    private let supervisor: Supervisor
+    let store: ChildHandle<SessionStoreActor>
+
+    /// The supervision tree's events: starts, exits (with reasons), restarts, shutdown.
+    public var events: AsyncStream<SupervisorEvent> { supervisor.events }
+
+    private init(configuration: Configuration, supervisor: Supervisor, store: ChildHandle<SessionStoreActor>) {
+        self.configuration = configuration
+        self.supervisor = supervisor
+        self.store = store
+    }
+
+    /// Starts a store tree and returns when the store is open.
+    ///
+    /// Opening recovers the store from disk (the index snapshot plus the log since it, or a
+    /// full rebuild from the session files when the snapshot is missing or damaged).
+    /// - Throws: ``StoreError`` if the store cannot be opened (for example `read_only`,
+    ///   `unsupported_format`, `storage_failure` with the path and OS error).
+    public static func start(_ configuration: Configuration = Configuration()) async throws(StoreError) -> SessionStore {
+        let registry = ChildRegistry(clock: configuration.clock)
+        let handle = registry.handle("store", as: SessionStoreActor.self)
+        var children: [ChildSpec] = [
+            .worker(id: "store", restart: .permanent, shutdown: .timeout(.seconds(30))) {
+                try SessionStoreActor(configuration: configuration)
+            }
+        ]
+        if let policy = configuration.cleanup {
+            children.append(.worker(id: "cleanup", restart: .permanent) {
+                CleanupWorker(store: handle, policy: policy, clock: configuration.clock, onCleanup: configuration.onCleanup)
+            })
+        }
+        let supervisor = Supervisor(
+            name: "agent-sessions", strategy: .restForOne, intensity: configuration.restartIntensity,
+            clock: configuration.clock, registry: registry, children: children)
+        do { try await supervisor.start() } catch {
+            throw Self.storeError(error)
+        }
+        return SessionStore(configuration: configuration, supervisor: supervisor, store: handle)
+    }
+
+    /// Stops the tree: the cleanup child, then the store actor, which checkpoints and closes
+    /// its files. Later calls fail with ``StoreError/unavailable(reason:)``.
+    public func shutdown() async {
+        await supervisor.shutdown()
+    }
+
+    /// The directory (or `memory`) this store keeps its data in.
+    public var location: String { configuration.backend == nil ? configuration.resolvedDirectory : "memory" }
+
+    // MARK: Reads (no actor hop)
+
+    private func table() async throws(StoreError) -> SessionTable {
+        if let table = store.instance?.table, table.isOpen { return table }
+        return try await call { $0.table }
+    }
+
+    private func read<R>(_ body: (SessionTable) throws(StoreError) -> R) async throws(StoreError) -> R {
+        let table = try await table()
+        do { return try body(table) } catch {
+            // The instance may have closed under us (a crash or restart): once more on the new one.
+            guard case .unavailable = error else { throw error }
+            return try body(try await call { $0.table })
+        }
+    }
+
+    /// The metadata of a session.
+    /// - Throws: ``StoreError/notFound(id:)``; ``StoreError/unavailable(reason:)`` after shutdown.
+    public func session(_ id: String) async throws(StoreError) -> SessionMetadata {
+        try await read { (table) throws(StoreError) in
+            guard let metadata = try table.metadata(id) else { throw .notFound(id: id) }
+            return metadata
+        }
+    }
+
+    /// A session's metadata and all of its messages, in order.
+    ///
+    /// Served from the message cache when the session was loaded or written recently.
+    /// - Throws: ``StoreError/notFound(id:)``; ``StoreError/corrupted(path:reason:quarantinedAt:)``
+    ///   when the stored file does not parse.
+    public func loadSession(_ id: String) async throws(StoreError) -> StoredSession {
+        try await read { (table) throws(StoreError) in
+            let (metadata, messages) = try table.load(id)
+            return StoredSession(metadata: metadata, messages: messages)
+        }
+    }
+
+    /// Sessions, most recently updated first, `limit` at a time.
+    /// - Parameters:
+    ///   - limit: page size; `nil` for all.
+    ///   - cursor: the ``SessionPage/nextCursor`` of the previous page.
+    public func listSessions(limit: Int? = nil, cursor: SessionCursor? = nil) async throws(StoreError) -> SessionPage {
+        try await search(SessionQuery(limit: limit, cursor: cursor))
+    }
+
+    /// Runs a query; see ``SessionQuery`` for the semantics of each field.
+    public func search(_ query: SessionQuery) async throws(StoreError) -> SessionPage {
+        try await read { (table) throws(StoreError) in try table.search(query) }
+    }
+
+    /// Sessions carrying any (or, with `matchAll`, all) of `tags`, most recently updated first.
+    public func search(tags: [String], matchAll: Bool = false, limit: Int? = nil) async throws(StoreError) -> [SessionMetadata] {
+        try await search(SessionQuery(tags: tags, tagMatch: matchAll ? .all : .any, limit: limit)).sessions
+    }
+
+    /// Counts and totals over the whole store.
+    public func stats() async throws(StoreError) -> StoreStats {
+        let snapshot = try await read { (table) throws(StoreError) in try table.snapshot() }
+        let records = snapshot.records
+        return StoreStats(
+            location: location, durability: configuration.durability, sessions: records.count,
+            messages: records.reduce(0) { $0 + $1.messageCount }, bytes: records.reduce(0) { $0 + $1.byteSize },
+            totalCostUSD: records.reduce(0) { $0 + $1.totalCostUSD }, tags: snapshot.tags,
+            oldestUpdate: records.map(\.updatedAt).min(), newestUpdate: records.map(\.updatedAt).max(),
+            cachedSessions: snapshot.cached, cachedBytes: snapshot.cachedBytes)
+    }
+
+    // MARK: Writes (through the store actor)
+
+    private func call<R: Sendable>(_ body: @escaping @Sendable (SessionStoreActor) async throws(StoreError) -> R) async throws(StoreError) -> R {
+        do {
+            return try await store.call(timeout: configuration.callTimeout) { actor in try await body(actor) }
+        } catch {
+            throw Self.storeError(error)
+        }
+    }
+
+    static func storeError(_ error: any Error) -> StoreError {
+        if let error = error as? StoreError { return error }
+        if case SupervisionError.startFailed(_, let underlying) = error, let store = underlying as? StoreError { return store }
+        return .unavailable(reason: "\(error)")
+    }
+
+    /// Saves a session (replacing one with the same id, keeping its `createdAt`).
+    /// See ``SessionStoreActor/saveSession(_:messages:tags:summary:createdAt:updatedAt:)``.
+    /// - Throws: ``StoreError``; ``StoreError/unavailable(reason:)`` if the store actor does not
+    ///   answer within ``Configuration/callTimeout`` (the write may still happen).
+    @discardableResult
+    public func saveSession(
+        _ id: String, messages: [Message], tags: [String] = [], summary: String? = nil,
+        createdAt: Date? = nil, updatedAt: Date? = nil
+    ) async throws(StoreError) -> SessionMetadata {
+        try await call { (actor) throws(StoreError) in
+            try await actor.saveSession(id, messages: messages, tags: tags, summary: summary, createdAt: createdAt, updatedAt: updatedAt)
+        }
+    }
+
+    /// Saves a session from JSON-lines bytes; see ``SessionStoreActor/saveSession(_:jsonLines:tags:summary:createdAt:updatedAt:)``.
+    @discardableResult
+    public func saveSession(
+        _ id: String, jsonLines: [UInt8], tags: [String] = [], summary: String? = nil,
+        createdAt: Date? = nil, updatedAt: Date? = nil
+    ) async throws(StoreError) -> SessionMetadata {
+        let messages = try SessionStoreActor.parse(jsonLines, id: id)  // parse off the actor
+        return try await saveSession(id, messages: messages, tags: tags, summary: summary, createdAt: createdAt, updatedAt: updatedAt)
+    }
+
+    /// Appends messages to a stored session. See ``SessionStoreActor/appendMessages(_:_:at:)``.
+    @discardableResult
+    public func appendMessages(_ id: String, _ messages: [Message], at: Date? = nil) async throws(StoreError) -> SessionMetadata {
+        try await call { (actor) throws(StoreError) in try await actor.appendMessages(id, messages, at: at) }
+    }
+
+    /// Deletes a session. - Throws: ``StoreError/notFound(id:)``.
+    public func deleteSession(_ id: String) async throws(StoreError) {
+        try await call { (actor) throws(StoreError) in try await actor.deleteSession(id) }
+    }
+
+    /// Adds and removes tags. See ``SessionStoreActor/tagSession(_:add:remove:)``.
+    @discardableResult
+    public func tagSession(_ id: String, add: [String] = [], remove: [String] = []) async throws(StoreError) -> SessionMetadata {
+        try await call { (actor) throws(StoreError) in try await actor.tagSession(id, add: add, remove: remove) }
+    }
+
+    /// Deletes sessions not updated within `maxAge`. See ``SessionStoreActor/cleanupOldSessions(maxAge:dryRun:now:)``.
+    @discardableResult
+    public func cleanupOldSessions(maxAge: Duration, dryRun: Bool = false, now: Date? = nil) async throws(StoreError) -> CleanupReport {
+        try await call { (actor) throws(StoreError) in try await actor.cleanupOldSessions(maxAge: maxAge, dryRun: dryRun, now: now) }
+    }
+
+    /// Writes the given sessions (all when `ids` is `nil`) to a portable archive at `path`.
+    ///
+    /// The archive is JSON lines with a versioned header (see `Docs/StorageFormat.md`), written to a
+    /// temporary file and renamed into place. - Returns: the number of sessions exported.
+    /// - Throws: ``StoreError/notFound(id:)`` for an unknown id (nothing is written); storage errors.
+    @discardableResult
+    public func exportSessions(ids: [String]? = nil, to path: String) async throws(StoreError) -> Int {
+        let selected = try await ids ?? search(SessionQuery(sort: .createdAtAscending)).sessions.map(\.id)
+        var entries: [SessionArchive.Entry] = []
+        for id in selected {
+            let stored = try await loadSession(id)
+            entries.append(SessionArchive.Entry(metadata: stored.metadata, messages: stored.messages))
+        }
+        let url = URL(fileURLWithPath: path)
+        try POSIX.writeAtomically(SessionArchive(entries: entries).encoded(), to: url.path,
+                                  directory: url.deletingLastPathComponent().path, sync: configuration.durability.syncs)
+        return entries.count
+    }
+
+    /// Imports an archive written by ``exportSessions(ids:to:)``.
+    ///
+    /// The whole archive is validated first (header and version, every id, every message, no
+    /// duplicate ids, the declared count); any problem throws ``StoreError/invalidArchive(path:line:reason:)``
+    /// and nothing is written. Then sessions are written in one transaction.
+    /// - Parameter overwrite: replace stored sessions whose content differs (default: report them as conflicts).
+    public func importSessions(from path: String, overwrite: Bool = false) async throws(StoreError) -> ImportReport {
+        guard let bytes = try POSIX.readFile(path, followLinks: false) else {
+            throw .invalidArchive(path: path, line: 0, reason: "no such file")
+        }
+        let archive = try SessionArchive.decode(bytes, path: path)
+        return try await call { (actor) throws(StoreError) in try await actor.importArchive(archive, overwrite: overwrite) }
+    }
+}
+
+/// A stored session: its metadata and its messages.
+public struct StoredSession: Sendable, Hashable {
+    /// What the index knows about the session.
+    public var metadata: SessionMetadata
+    /// Every message, in order, exactly as saved.
+    public var messages: [Message]
+}
+
+/// Counts and totals over a store.
+public struct StoreStats: Sendable, Hashable {
+    /// The store directory, or `memory`.
+    public var location: String
+    /// The durability of writes.
+    public var durability: Durability
+    /// The number of sessions.
+    public var sessions: Int
+    /// The number of messages over all sessions.
+    public var messages: Int
+    /// The bytes of stored message files.
+    public var bytes: Int
+    /// The sum of the sessions' costs, USD.
+    public var totalCostUSD: Double
+    /// Each tag with the number of sessions carrying it.
+    public var tags: [String: Int]
+    /// The oldest `updatedAt`, if any session exists.
+    public var oldestUpdate: Date?
+    /// The newest `updatedAt`, if any session exists.
+    public var newestUpdate: Date?
+    /// Sessions whose messages are in the cache.
+    public var cachedSessions: Int
+    /// Bytes (of JSON text) the cache holds.
+    public var cachedBytes: Int
+}

@@ -1,0 +1,245 @@
+import Foundation
+import Supervision
+
+/// The session store's GenServer: the one writer of a store, run as a supervised child.
+///
+/// Every write (save, append, delete, tag, cleanup, import) is a method of this actor, so
+/// writes from one process are serialised; writes from several processes are serialised by
+/// the backend's lock. Reads do not come here: they go straight to ``SessionTable`` (the
+/// index), as Elixir reads go straight to ETS.
+///
+/// Crashes: when a write fails in a way that may leave memory and disk apart (a storage
+/// failure after the log record was written, a failed sync), the actor makes its ``run()``
+/// throw. Its supervisor then starts a new instance, which rebuilds its state from disk; the
+/// caller of the failed write gets the error; everything acknowledged before is intact.
+///
+/// Re-entrancy: no method suspends between reading the index and writing the backend (that
+/// happens in one locked transaction); the only `await` is the durability wait afterwards,
+/// during which other writes may proceed and share the next sync (group commit).
+public actor SessionStoreActor: SupervisedChild {
+    nonisolated let table: SessionTable
+    nonisolated let now: @Sendable () -> Date
+    private let crashes = AsyncStream<StoreError>.makeStream()
+
+    /// Opens the store described by `configuration` (recovering it from disk).
+    /// - Throws: ``StoreError`` when the store cannot be opened.
+    public init(configuration: SessionStore.Configuration) throws(StoreError) {
+        let backend = configuration.makeBackend()
+        table = try SessionTable(backend: backend, cacheBytes: configuration.cacheBytes)
+        now = configuration.now
+    }
+
+    /// Runs until shut down (cancelled: the store is checkpointed and closed) or until a write
+    /// detects that memory and disk may disagree (throws that error: the files are closed
+    /// without a checkpoint, and the supervisor restarts the store from disk).
+    public func run() async throws {
+        for await error in crashes.stream {
+            table.close(clean: false)
+            throw error
+        }
+        table.close(clean: true)
+    }
+
+    /// Fails this instance: the supervisor will replace it with one rebuilt from disk.
+    private func crash(_ error: StoreError) -> StoreError {
+        crashes.continuation.yield(error)
+        return error
+    }
+
+    /// Runs a write transaction and waits for durability; storage failures crash the actor.
+    private func commit<R>(
+        _ plan: (SessionIndex) throws(StoreError) -> (mutations: [StorageMutation], cache: [SessionTable.CacheUpdate], result: R)
+    ) async throws(StoreError) -> R {
+        let outcome: (result: R, ticket: DurabilityTicket?)
+        do { outcome = try table.write(plan) } catch {
+            switch error {
+            case .storageFailure, .corrupted: throw crash(error)
+            default: throw error
+            }
+        }
+        if let ticket = outcome.ticket, let durability = table.durability {
+            do { try await durability.wait(for: ticket) } catch {
+                throw crash(error as? StoreError ?? .unavailable(reason: "\(error)"))
+            }
+        }
+        return outcome.result
+    }
+
+    // MARK: Writes
+
+    /// Saves a session, replacing any stored one with the same id but keeping its `createdAt`.
+    ///
+    /// Metadata (cost, turns, model, summary) is derived with ``Session/summarize(_:)``.
+    /// - Parameters:
+    ///   - id: the session id (validated: see `Docs/StorageFormat.md`).
+    ///   - messages: the whole conversation, in order.
+    ///   - tags: the session's tags (replacing any it had).
+    ///   - summary: a summary; `nil` derives one from the first prompt.
+    ///   - createdAt: when it was created, for a new session; default now. Ignored when the id exists.
+    ///   - updatedAt: default now.
+    /// - Returns: the stored metadata.
+    /// - Throws: ``StoreError/invalidID(id:reason:)``, ``StoreError/invalidTag(tag:reason:)``,
+    ///   ``StoreError/storageFailure(path:operation:errno:)`` (the actor then restarts).
+    ///   Cancellation does not interrupt a started write.
+    public func saveSession(
+        _ id: String, messages: [Message], tags: [String] = [], summary: String? = nil,
+        createdAt: Date? = nil, updatedAt: Date? = nil
+    ) async throws(StoreError) -> SessionMetadata {
+        try SessionID.validate(id)
+        for tag in tags { try SessionID.validateTag(tag) }
+        let lines = MessageLines.encode(messages)
+        let facts = Session.summarize(messages)
+        let time = now()
+        return try await commit { (index) throws(StoreError) in
+            let metadata = SessionMetadata(
+                id: id, createdAt: index[id]?.createdAt ?? createdAt ?? time, updatedAt: updatedAt ?? time,
+                messageCount: messages.count, totalCostUSD: facts.totalCostUSD, turnCount: facts.turns.assistantMessages,
+                tags: tags, summary: summary ?? facts.summary, model: facts.model, byteSize: lines.count)
+            return ([.save(metadata, lines: lines)], [.replace(id: id, messages: messages, bytes: lines.count)], metadata)
+        }
+    }
+
+    /// Saves a session from JSON-lines bytes (a stream-json or transcript file), rejecting
+    /// any line that is not a JSON object with ``StoreError/invalidMessage(id:index:reason:)``
+    /// before anything is written. Otherwise as ``saveSession(_:messages:tags:summary:createdAt:updatedAt:)``.
+    public func saveSession(
+        _ id: String, jsonLines: [UInt8], tags: [String] = [], summary: String? = nil,
+        createdAt: Date? = nil, updatedAt: Date? = nil
+    ) async throws(StoreError) -> SessionMetadata {
+        let messages = try Self.parse(jsonLines, id: id)
+        return try await saveSession(id, messages: messages, tags: tags, summary: summary, createdAt: createdAt, updatedAt: updatedAt)
+    }
+
+    static func parse(_ bytes: [UInt8], id: String) throws(StoreError) -> [Message] {
+        do {
+            return try MessageReader.read(bytes, mode: .strict).messages
+        } catch {
+            throw .invalidMessage(id: id, index: max(0, (error.lineNumber ?? 1) - 1), reason: "\(error)")
+        }
+    }
+
+    /// Appends messages to a stored session; `updatedAt` becomes `at` (default now).
+    ///
+    /// Cost follows the last `result` among the new messages if there is one; turn counts add up.
+    /// - Throws: ``StoreError/notFound(id:)`` when the session does not exist; storage errors as for save.
+    public func appendMessages(_ id: String, _ messages: [Message], at: Date? = nil) async throws(StoreError) -> SessionMetadata {
+        try SessionID.validate(id)
+        let lines = MessageLines.encode(messages)
+        let facts = Session.summarize(messages)
+        let time = at ?? now()
+        let hasResult = messages.contains { $0.type == "result" }
+        return try await commit { (index) throws(StoreError) in
+            guard var metadata = index[id] else { throw .notFound(id: id) }
+            let offset = metadata.byteSize
+            metadata.updatedAt = time
+            metadata.messageCount += messages.count
+            metadata.byteSize += lines.count
+            metadata.turnCount += facts.turns.assistantMessages
+            if hasResult { metadata.totalCostUSD = facts.totalCostUSD }
+            if metadata.model == nil { metadata.model = facts.model }
+            if metadata.summary == nil { metadata.summary = facts.summary }
+            return ([.append(metadata, lines: lines, offset: offset)], [.append(id: id, messages: messages, bytes: lines.count)], metadata)
+        }
+    }
+
+    /// Deletes a session.
+    /// - Throws: ``StoreError/notFound(id:)`` when there is no such session.
+    public func deleteSession(_ id: String) async throws(StoreError) {
+        try SessionID.validate(id)
+        try await commit { (index) throws(StoreError) in
+            guard index[id] != nil else { throw .notFound(id: id) }
+            return ([.delete(id: id)], [], ())
+        }
+    }
+
+    /// Adds and removes tags (removal wins when a tag is in both). `updatedAt` is not changed:
+    /// re-tagging is not activity, so it neither reorders the list nor saves a session from cleanup.
+    /// - Throws: ``StoreError/notFound(id:)``, ``StoreError/invalidTag(tag:reason:)``.
+    public func tagSession(_ id: String, add: [String] = [], remove: [String] = []) async throws(StoreError) -> SessionMetadata {
+        try SessionID.validate(id)
+        for tag in add { try SessionID.validateTag(tag) }
+        return try await commit { (index) throws(StoreError) in
+            guard var metadata = index[id] else { throw .notFound(id: id) }
+            metadata.tags = Array(Set(metadata.tags).union(add).subtracting(remove)).sorted()
+            return ([.update(metadata)], [], metadata)
+        }
+    }
+
+    /// Deletes every session not updated within `maxAge` of `now` (`updatedAt < now - maxAge`).
+    ///
+    /// All deletions are one log write and, in durable mode, one sync.
+    /// - Parameters:
+    ///   - maxAge: the age limit (the Elixir default is 30 days).
+    ///   - dryRun: report what would be deleted without deleting it.
+    ///   - now: the reference instant; default the store's clock.
+    /// - Returns: what was (or would be) deleted, oldest first.
+    public func cleanupOldSessions(maxAge: Duration, dryRun: Bool = false, now reference: Date? = nil) async throws(StoreError) -> CleanupReport {
+        let cutoff = (reference ?? now()).addingTimeInterval(-Self.seconds(maxAge))
+        return try await commit { index in
+            let old = index.updated(before: cutoff)
+            let report = CleanupReport(cutoff: cutoff, sessions: old, dryRun: dryRun)
+            return (dryRun ? [] : old.map { .delete(id: $0.id) }, [], report)
+        }
+    }
+
+    static func seconds(_ duration: Duration) -> Double {
+        Double(duration.components.seconds) + Double(duration.components.attoseconds) / 1e18
+    }
+
+    /// Imports a validated archive (see ``SessionArchive``): new sessions are saved, identical ones
+    /// (same messages and tags) left alone, and ones that differ are conflicts, overwritten only
+    /// with `overwrite`. All writes are one log write and, in durable mode, one sync.
+    func importArchive(_ archive: SessionArchive, overwrite: Bool) async throws(StoreError) -> ImportReport {
+        // Compare with what is stored before the transaction (reading files inside it would hold
+        // the lock for long); inside, a session whose metadata changed meanwhile is a conflict.
+        var compared: [String: (SessionMetadata, Bool)] = [:]
+        for entry in archive.entries {
+            guard let (existing, messages) = try? table.load(entry.metadata.id) else { continue }
+            compared[existing.id] = (existing, messages == entry.messages && existing.tags == entry.metadata.tags)
+        }
+        return try await commit { index in
+            var report = ImportReport()
+            var mutations: [StorageMutation] = []
+            for entry in archive.entries {
+                let id = entry.metadata.id
+                if let existing = index[id] {
+                    if let (seen, same) = compared[id], seen == existing, same {
+                        report.unchanged.append(id)
+                        continue
+                    }
+                    if !overwrite {
+                        report.conflicts.append(id)
+                        continue
+                    }
+                }
+                let lines = MessageLines.encode(entry.messages)
+                var metadata = entry.metadata
+                metadata.byteSize = lines.count
+                metadata.messageCount = entry.messages.count
+                mutations.append(.save(metadata, lines: lines))
+                report.imported.append(id)
+            }
+            return (mutations, [], report)
+        }
+    }
+}
+
+/// What a cleanup deleted, or would delete in a dry run.
+public struct CleanupReport: Sendable, Hashable {
+    /// Sessions last updated before this instant were selected.
+    public var cutoff: Date
+    /// The selected sessions, oldest first.
+    public var sessions: [SessionMetadata]
+    /// Whether this was a dry run (nothing deleted).
+    public var dryRun: Bool
+}
+
+/// The outcome of an import, per session id.
+public struct ImportReport: Sendable, Hashable {
+    /// Sessions written (new, or overwritten conflicts).
+    public var imported: [String] = []
+    /// Sessions already stored with the same messages and tags: left as they were.
+    public var unchanged: [String] = []
+    /// Sessions stored with different content and not overwritten.
+    public var conflicts: [String] = []
+}

@@ -1,0 +1,167 @@
+import Foundation
+import Synchronization
+
+/// The shared, lock-protected state of an open store: the index, the message cache and the backend.
+///
+/// This is the ETS table of the design. Readers (``SessionStore``'s lookups, searches, lists
+/// and loads) use it directly from any thread, without queueing behind the store actor; the
+/// actor uses it for writes. Every call first follows what other processes wrote
+/// (``StorageBackend/poll()``), so a process sees the others' acknowledged changes on its next
+/// operation. The lock is held for the duration of one backend call, never across an `await`.
+final class SessionTable: Sendable {
+    private struct State {
+        var index: SessionIndex
+        var cache: MessageCache
+        var backend: (any StorageBackend)?
+    }
+
+    // `Mutex` makes the non-Sendable backend safe to share: it is only touched inside `withLock`.
+    private let state: Mutex<State>
+    /// Group-commit waiter of the backend, awaited outside the lock.
+    let durability: DurabilityWaiter?
+    let location: String
+
+    /// Opens `backend` and loads its index.
+    init(backend: any StorageBackend, cacheBytes: Int) throws(StoreError) {
+        let records = try backend.open()
+        durability = backend.durability
+        location = backend.location
+        state = Mutex(State(index: SessionIndex(records), cache: MessageCache(capacity: cacheBytes), backend: backend))
+    }
+
+    private func withOpenState<R>(_ body: (inout State, any StorageBackend) throws(StoreError) -> R) throws(StoreError) -> R {
+        let result: Result<R, StoreError> = state.withLock { state in
+            guard let backend = state.backend else {
+                return .failure(.unavailable(reason: "the store at \(location) is closed"))
+            }
+            return Result { () throws(StoreError) in try body(&state, backend) }
+        }
+        return try result.get()
+    }
+
+    private static func follow(_ changes: [StorageChange], _ state: inout State) {
+        for change in changes {
+            switch change {
+            case .upsert(let m):
+                state.index.upsert(m)
+                state.cache.remove(m.id)
+            case .remove(let id):
+                state.index.remove(id)
+                state.cache.remove(id)
+            case .reset(let records):
+                state.index = SessionIndex(records)
+                state.cache.removeAll()
+            }
+        }
+    }
+
+    // MARK: Reads
+
+    /// The metadata of one session, or `nil`.
+    func metadata(_ id: String) throws(StoreError) -> SessionMetadata? {
+        try withOpenState { (state, backend) throws(StoreError) in
+            Self.follow(try backend.poll(), &state)
+            return state.index[id]
+        }
+    }
+
+    /// Runs a query against the index.
+    func search(_ query: SessionQuery) throws(StoreError) -> SessionPage {
+        try withOpenState { (state, backend) throws(StoreError) in
+            Self.follow(try backend.poll(), &state)
+            return state.index.search(query)
+        }
+    }
+
+    /// The sessions not updated since `cutoff`.
+    func updated(before cutoff: Date) throws(StoreError) -> [SessionMetadata] {
+        try withOpenState { (state, backend) throws(StoreError) in
+            Self.follow(try backend.poll(), &state)
+            return state.index.updated(before: cutoff)
+        }
+    }
+
+    /// A consistent copy of every record and the tag counts.
+    func snapshot() throws(StoreError) -> (records: [SessionMetadata], tags: [String: Int], cachedBytes: Int, cached: Int) {
+        try withOpenState { (state, backend) throws(StoreError) in
+            Self.follow(try backend.poll(), &state)
+            return (Array(state.index.records.values), state.index.tagCounts, state.cache.usedBytes, state.cache.count)
+        }
+    }
+
+    /// A session's metadata and messages, from the cache or from the backend.
+    ///
+    /// Parsing happens under the lock so a concurrent write cannot interleave between reading
+    /// the file and caching what was read.
+    func load(_ id: String) throws(StoreError) -> (SessionMetadata, [Message]) {
+        try withOpenState { (state, backend) throws(StoreError) in
+            Self.follow(try backend.poll(), &state)
+            guard let metadata = state.index[id] else { throw .notFound(id: id) }
+            if let messages = state.cache.get(id) { return (metadata, messages) }
+            let bytes: [UInt8]
+            do { bytes = try backend.readMessages(metadata) } catch {
+                // Another process may have rewritten the file after we followed its log: once more.
+                Self.follow(try backend.poll(), &state)
+                guard let fresh = state.index[id] else { throw .notFound(id: id) }
+                bytes = try backend.readMessages(fresh)
+            }
+            let metadataNow = state.index[id] ?? metadata
+            let messages = try MessageLines.decode(bytes, id: id, path: backend.location)
+            state.cache.put(id, messages, bytes: bytes.count)
+            return (metadataNow, messages)
+        }
+    }
+
+    // MARK: Writes
+
+    /// One write transaction: takes the backend's write access, follows other writers, lets
+    /// `plan` compute the mutations from the current index, writes them and applies them to
+    /// the index and cache. Returns `plan`'s result and the durability ticket to await.
+    func write<R>(
+        _ plan: (SessionIndex) throws(StoreError) -> (mutations: [StorageMutation], cache: [CacheUpdate], result: R)
+    ) throws(StoreError) -> (result: R, ticket: DurabilityTicket?) {
+        try withOpenState { (state, backend) throws(StoreError) in
+            Self.follow(try backend.beginWrite(), &state)
+            var released = false
+            defer { if !released { try? backend.endWrite { [] } } }
+            let planned = try plan(state.index)
+            let ticket = planned.mutations.isEmpty ? nil : try backend.write(planned.mutations)
+            for mutation in planned.mutations {
+                switch mutation {
+                case .save(let m, _), .append(let m, _, _), .update(let m): state.index.upsert(m)
+                case .delete(let id):
+                    state.index.remove(id)
+                    state.cache.remove(id)
+                }
+            }
+            for update in planned.cache {
+                switch update {
+                case .replace(let id, let messages, let bytes): state.cache.put(id, messages, bytes: bytes)
+                case .append(let id, let messages, let bytes): state.cache.append(id, messages, bytes: bytes)
+                }
+            }
+            released = true
+            let index = state.index
+            try backend.endWrite { Array(index.records.values) }
+            return (planned.result, ticket)
+        }
+    }
+
+    enum CacheUpdate {
+        case replace(id: String, messages: [Message], bytes: Int)
+        case append(id: String, messages: [Message], bytes: Int)
+    }
+
+    /// Closes the backend. `clean`: checkpoint first (a normal shutdown); otherwise (after a
+    /// crash, when memory may disagree with disk) just let go of the files.
+    func close(clean: Bool) {
+        state.withLock { state in
+            guard let backend = state.backend else { return }
+            if clean { try? backend.close(index: Array(state.index.records.values)) }
+            state.backend = nil
+            state.cache.removeAll()
+        }
+    }
+
+    var isOpen: Bool { state.withLock { $0.backend != nil } }
+}
