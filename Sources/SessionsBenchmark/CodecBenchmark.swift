@@ -95,7 +95,7 @@ enum CodecBenchmark {
         }
         // Foundation.
         let datas = lines.map { Data($0) }
-        let foundationIterations = max(1, min(iterations, 2))
+        let foundationIterations = arguments.contains("--skip-foundation") ? 0 : max(1, min(iterations, 2))
         let foundationParseSeconds = best(of: foundationIterations) {
             var count = 0
             for data in datas {
@@ -103,7 +103,7 @@ enum CodecBenchmark {
             }
             return count
         }
-        let objects = datas.compactMap { try? JSONSerialization.jsonObject(with: $0) }
+        let objects = foundationIterations == 0 ? [] : datas.compactMap { try? JSONSerialization.jsonObject(with: $0) }
         var foundationOutputBytes = 0
         let foundationWriteSeconds = best(of: foundationIterations) {
             var total = 0

@@ -11,13 +11,13 @@
 /// accumulated exactly; doubles use the exact fast path (at most 2^53 and a
 /// power of ten up to 22) and otherwise the standard library's correctly
 /// rounded conversion.
-struct JSONParser {
+struct JSONParser: ~Copyable {
     private var base: UnsafePointer<UInt8> = UnsafePointer(bitPattern: 1)!
     private var end = 0
     private var pos = 0
     private var depth = 0
-    private var values: [JSONValue] = []
-    private var members: [JSONObject.Member] = []
+    private var values = JSONScratchStack<JSONValue>(capacity: 32)
+    private var members = JSONScratchStack<JSONObject.Member>(capacity: 64)
     private var scratch: [UInt8] = []
 
     init() {}
@@ -36,8 +36,8 @@ struct JSONParser {
         end = buffer.count
         pos = 0
         depth = 0
-        values.removeAll(keepingCapacity: true)
-        members.removeAll(keepingCapacity: true)
+        values.removeAll()
+        members.removeAll()
         skipWhitespace()
         let value = try parseValue()
         skipWhitespace()
@@ -100,7 +100,7 @@ struct JSONParser {
         let first = values.count
         while true {
             let element = try parseValue()
-            values.append(element)
+            values.push(element)
             skipWhitespace()
             guard pos < end else { throw JSONParseError(code: .unexpectedEnd, offset: end) }
             let c = base[pos]
@@ -112,8 +112,7 @@ struct JSONParser {
             if c == UInt8(ascii: "]") { break }
             throw JSONParseError(code: .unexpectedCharacter, offset: pos - 1)
         }
-        let array = Array(values[first...])
-        values.removeSubrange(first...)
+        let array = values.popArray(from: first)
         depth -= 1
         return .array(array)
     }
@@ -146,7 +145,7 @@ struct JSONParser {
             pos += 1
             skipWhitespace()
             let value = try parseValue()
-            members.append(JSONObject.Member(key: key, value: value))
+            members.push(JSONObject.Member(key: key, value: value))
             skipWhitespace()
             guard pos < end else { throw JSONParseError(code: .unexpectedEnd, offset: end) }
             let c = base[pos]
@@ -158,8 +157,7 @@ struct JSONParser {
             if c == UInt8(ascii: "}") { break }
             throw JSONParseError(code: .unexpectedCharacter, offset: pos - 1)
         }
-        let object = JSONObject(members: Array(members[first...]))
-        members.removeSubrange(first...)
+        let object = JSONObject(members: members.popArray(from: first))
         depth -= 1
         return .object(object)
     }
