@@ -144,7 +144,15 @@ enum CodecBenchmark {
     }
 
     static func ingest(_ file: [UInt8]) -> Int {
-        return file.count
+        guard let result = try? MessageReader.read(file, mode: .strict) else { return 0 }
+        let summary = Session.summarize(result.messages)
+        var buffer: [UInt8] = []
+        buffer.reserveCapacity(file.count + 64)
+        for message in result.messages {
+            message.json.write(into: &buffer)
+            buffer.append(UInt8(ascii: "\n"))
+        }
+        return buffer.count &+ summary.messageCount
     }
 
     static func best(of iterations: Int, _ body: () -> Int) -> Double {
