@@ -5,10 +5,9 @@ extension JSONValue {
     /// `json.dumps(value, ensure_ascii=False, separators=(",", ":"))`; see
     /// ``write(into:)`` for the rules.
     public func serialized() -> [UInt8] {
-        var out: [UInt8] = []
-        out.reserveCapacity(1024)
-        JSONWriter.write(self, into: &out)
-        return out
+        var writer = JSONWriter()
+        writer.write(self)
+        return writer.bytes()
     }
 
     /// Appends the compact JSON text of the value to `buffer`.
@@ -22,7 +21,9 @@ extension JSONValue {
     ///
     /// - Parameter buffer: The buffer to append to; reserve capacity for speed.
     public func write(into buffer: inout [UInt8]) {
-        JSONWriter.write(self, into: &buffer)
+        var writer = JSONWriter()
+        writer.write(self)
+        writer.append(to: &buffer)
     }
 
     /// The compact JSON text of the value, on one line.
