@@ -1,0 +1,457 @@
+/// The JSON parser behind ``JSONValue/init(parsing:)-(UnsafeRawBufferPointer)``.
+///
+/// A recursive-descent parser over raw bytes (RFC 8259, no extensions). It keeps
+/// three scratch buffers (pending array elements, pending object members and
+/// unescaped string bytes) so that each array, object and string is allocated
+/// once at its exact size; a parser value can be reused for many documents to
+/// keep those buffers warm (the message reader does this for every line).
+///
+/// Strings without escapes are built directly from the input slice; the scan
+/// for the closing quote looks at eight bytes at a time. Numbers: integers are
+/// accumulated exactly; doubles use the exact fast path (at most 2^53 and a
+/// power of ten up to 22) and otherwise the standard library's correctly
+/// rounded conversion.
+struct JSONParser: ~Copyable {
+    private var base: UnsafePointer<UInt8> = UnsafePointer(bitPattern: 1)!
+    private var end = 0
+    private var pos = 0
+    private var depth = 0
+    private var values = JSONScratchStack<JSONValue>(capacity: 32)
+    private var members = JSONScratchStack<JSONObject.Member>(capacity: 64)
+    private var scratch: [UInt8] = []
+
+    init() {}
+
+    /// Parses one complete JSON text.
+    ///
+    /// - Parameter buffer: The bytes; offsets in errors are relative to its start.
+    /// - Returns: The value.
+    /// - Throws: ``JSONParseError`` for anything that is not exactly one JSON value
+    ///   surrounded by optional whitespace.
+    mutating func parse(_ buffer: UnsafeRawBufferPointer) throws(JSONParseError) -> JSONValue {
+        guard let start = buffer.baseAddress, buffer.count > 0 else {
+            throw JSONParseError(code: .unexpectedEnd, offset: 0)
+        }
+        base = start.assumingMemoryBound(to: UInt8.self)
+        end = buffer.count
+        pos = 0
+        depth = 0
+        values.removeAll()
+        members.removeAll()
+        skipWhitespace()
+        let value = try parseValue()
+        skipWhitespace()
+        if pos != end {
+            throw JSONParseError(code: .trailingData, offset: pos)
+        }
+        return value
+    }
+
+    // MARK: - Values
+
+    @inline(__always)
+    private mutating func skipWhitespace() {
+        while pos < end {
+            switch base[pos] {
+            case 0x20, 0x0A, 0x0D, 0x09: pos += 1
+            default: return
+            }
+        }
+    }
+
+    private mutating func parseValue() throws(JSONParseError) -> JSONValue {
+        guard pos < end else { throw JSONParseError(code: .unexpectedEnd, offset: end) }
+        switch base[pos] {
+        case UInt8(ascii: "\""): return .string(try parseString())
+        case UInt8(ascii: "{"): return try parseObject()
+        case UInt8(ascii: "["): return try parseArray()
+        case UInt8(ascii: "t"): try expectLiteral("true"); return .bool(true)
+        case UInt8(ascii: "f"): try expectLiteral("false"); return .bool(false)
+        case UInt8(ascii: "n"): try expectLiteral("null"); return .null
+        case UInt8(ascii: "-"), UInt8(ascii: "0")...UInt8(ascii: "9"): return try parseNumber()
+        default: throw JSONParseError(code: .unexpectedCharacter, offset: pos)
+        }
+    }
+
+    private mutating func expectLiteral(_ literal: StaticString) throws(JSONParseError) {
+        let bytes = literal.utf8Start
+        for i in 0..<literal.utf8CodeUnitCount {
+            guard pos < end else { throw JSONParseError(code: .unexpectedEnd, offset: end) }
+            guard base[pos] == bytes[i] else {
+                throw JSONParseError(code: .unexpectedCharacter, offset: pos)
+            }
+            pos += 1
+        }
+    }
+
+    private mutating func parseArray() throws(JSONParseError) -> JSONValue {
+        depth += 1
+        if depth > JSONValue.maximumNestingDepth {
+            throw JSONParseError(code: .tooDeep, offset: pos)
+        }
+        pos += 1
+        skipWhitespace()
+        guard pos < end else { throw JSONParseError(code: .unexpectedEnd, offset: end) }
+        if base[pos] == UInt8(ascii: "]") {
+            pos += 1
+            depth -= 1
+            return .array([])
+        }
+        let first = values.count
+        while true {
+            let element = try parseValue()
+            values.push(element)
+            skipWhitespace()
+            guard pos < end else { throw JSONParseError(code: .unexpectedEnd, offset: end) }
+            let c = base[pos]
+            pos += 1
+            if c == UInt8(ascii: ",") {
+                skipWhitespace()
+                continue
+            }
+            if c == UInt8(ascii: "]") { break }
+            throw JSONParseError(code: .unexpectedCharacter, offset: pos - 1)
+        }
+        let array = values.popArray(from: first)
+        depth -= 1
+        return .array(array)
+    }
+
+    private mutating func parseObject() throws(JSONParseError) -> JSONValue {
+        depth += 1
+        if depth > JSONValue.maximumNestingDepth {
+            throw JSONParseError(code: .tooDeep, offset: pos)
+        }
+        pos += 1
+        skipWhitespace()
+        guard pos < end else { throw JSONParseError(code: .unexpectedEnd, offset: end) }
+        if base[pos] == UInt8(ascii: "}") {
+            pos += 1
+            depth -= 1
+            return .object(JSONObject())
+        }
+        let first = members.count
+        while true {
+            guard pos < end else { throw JSONParseError(code: .unexpectedEnd, offset: end) }
+            guard base[pos] == UInt8(ascii: "\"") else {
+                throw JSONParseError(code: .unexpectedCharacter, offset: pos)
+            }
+            let key = try parseString()
+            skipWhitespace()
+            guard pos < end else { throw JSONParseError(code: .unexpectedEnd, offset: end) }
+            guard base[pos] == UInt8(ascii: ":") else {
+                throw JSONParseError(code: .unexpectedCharacter, offset: pos)
+            }
+            pos += 1
+            skipWhitespace()
+            let value = try parseValue()
+            members.push(JSONObject.Member(key: key, value: value))
+            skipWhitespace()
+            guard pos < end else { throw JSONParseError(code: .unexpectedEnd, offset: end) }
+            let c = base[pos]
+            pos += 1
+            if c == UInt8(ascii: ",") {
+                skipWhitespace()
+                continue
+            }
+            if c == UInt8(ascii: "}") { break }
+            throw JSONParseError(code: .unexpectedCharacter, offset: pos - 1)
+        }
+        let object = JSONObject(members: members.popArray(from: first))
+        depth -= 1
+        return .object(object)
+    }
+
+    // MARK: - Strings
+
+    /// Parses a string; `pos` is at the opening quote.
+    private mutating func parseString() throws(JSONParseError) -> String {
+        pos += 1
+        let start = pos
+        var high: UInt64 = 0
+        while true {
+            // Eight bytes at a time while none is a quote, a backslash or a control byte.
+            while pos &+ 8 <= end {
+                let word = UnsafeRawPointer(base + pos).loadUnaligned(as: UInt64.self)
+                if Self.needsAttention(word) { break }
+                high |= word
+                pos &+= 8
+            }
+            guard pos < end else { throw JSONParseError(code: .unexpectedEnd, offset: end) }
+            let c = base[pos]
+            if c == UInt8(ascii: "\"") {
+                let string = try makeString(from: start, to: pos, maybeNonASCII: high & 0x8080_8080_8080_8080 != 0)
+                pos += 1
+                return string
+            }
+            if c == UInt8(ascii: "\\") {
+                return try parseEscapedString(start: start)
+            }
+            if c < 0x20 {
+                throw JSONParseError(code: .controlCharacterInString, offset: pos)
+            }
+            high |= UInt64(c)
+            pos += 1
+        }
+    }
+
+    /// Whether any byte of `word` is `"`, `\` or below 0x20 (exact, not a heuristic).
+    @inline(__always)
+    private static func needsAttention(_ word: UInt64) -> Bool {
+        let ones: UInt64 = 0x0101_0101_0101_0101
+        let highs: UInt64 = 0x8080_8080_8080_8080
+        let control = (word &- ones &* 0x20) & ~word & highs
+        let q = word ^ (ones &* 0x22)
+        let quote = (q &- ones) & ~q & highs
+        let b = word ^ (ones &* 0x5C)
+        let backslash = (b &- ones) & ~b & highs
+        return (control | quote | backslash) != 0
+    }
+
+    private func makeString(from start: Int, to stop: Int, maybeNonASCII: Bool) throws(JSONParseError) -> String {
+        let bytes = UnsafeBufferPointer(start: base + start, count: stop - start)
+        if !maybeNonASCII {
+            return String(decoding: bytes, as: UTF8.self)
+        }
+        if let string = String(validating: bytes, as: UTF8.self) {
+            return string
+        }
+        throw JSONParseError(code: .invalidUTF8, offset: start + Self.firstInvalidUTF8(bytes))
+    }
+
+    /// Continues a string at its first backslash, collecting bytes in `scratch`.
+    private mutating func parseEscapedString(start: Int) throws(JSONParseError) -> String {
+        scratch.removeAll(keepingCapacity: true)
+        scratch.append(contentsOf: UnsafeBufferPointer(start: base + start, count: pos - start))
+        var nonASCII = false
+        while true {
+            // A run of plain bytes.
+            let runStart = pos
+            while pos < end {
+                let c = base[pos]
+                if c == UInt8(ascii: "\"") || c == UInt8(ascii: "\\") || c < 0x20 { break }
+                if c >= 0x80 { nonASCII = true }
+                pos += 1
+            }
+            if pos > runStart {
+                scratch.append(contentsOf: UnsafeBufferPointer(start: base + runStart, count: pos - runStart))
+            }
+            guard pos < end else { throw JSONParseError(code: .unexpectedEnd, offset: end) }
+            let c = base[pos]
+            if c == UInt8(ascii: "\"") {
+                pos += 1
+                break
+            }
+            if c < 0x20 {
+                throw JSONParseError(code: .controlCharacterInString, offset: pos)
+            }
+            // A backslash escape.
+            let escapeStart = pos
+            guard pos + 1 < end else { throw JSONParseError(code: .unexpectedEnd, offset: end) }
+            let e = base[pos + 1]
+            pos += 2
+            switch e {
+            case UInt8(ascii: "\""): scratch.append(0x22)
+            case UInt8(ascii: "\\"): scratch.append(0x5C)
+            case UInt8(ascii: "/"): scratch.append(0x2F)
+            case UInt8(ascii: "b"): scratch.append(0x08)
+            case UInt8(ascii: "f"): scratch.append(0x0C)
+            case UInt8(ascii: "n"): scratch.append(0x0A)
+            case UInt8(ascii: "r"): scratch.append(0x0D)
+            case UInt8(ascii: "t"): scratch.append(0x09)
+            case UInt8(ascii: "u"):
+                var scalar = try readHex4()
+                if scalar >= 0xD800 && scalar < 0xDC00 {
+                    // A high surrogate must be followed by an escaped low surrogate.
+                    guard pos + 1 < end else { throw JSONParseError(code: .unexpectedEnd, offset: end) }
+                    guard base[pos] == UInt8(ascii: "\\"), base[pos + 1] == UInt8(ascii: "u") else {
+                        throw JSONParseError(code: .invalidUnicodeEscape, offset: escapeStart)
+                    }
+                    pos += 2
+                    let low = try readHex4()
+                    guard low >= 0xDC00 && low < 0xE000 else {
+                        throw JSONParseError(code: .invalidUnicodeEscape, offset: escapeStart)
+                    }
+                    scalar = 0x10000 + ((scalar - 0xD800) << 10) + (low - 0xDC00)
+                } else if scalar >= 0xDC00 && scalar < 0xE000 {
+                    throw JSONParseError(code: .invalidUnicodeEscape, offset: escapeStart)
+                }
+                appendUTF8(scalar)
+            default:
+                throw JSONParseError(code: .invalidEscape, offset: escapeStart)
+            }
+        }
+        if !nonASCII {
+            return String(decoding: scratch, as: UTF8.self)
+        }
+        if let string = String(validating: scratch, as: UTF8.self) {
+            return string
+        }
+        // Escapes only ever produce well-formed UTF-8, so the raw bytes are at fault:
+        // find them in the input.
+        let raw = UnsafeBufferPointer(start: base + start, count: pos - start)
+        throw JSONParseError(code: .invalidUTF8, offset: start + Self.firstInvalidUTF8(raw))
+    }
+
+    private mutating func readHex4() throws(JSONParseError) -> UInt32 {
+        var result: UInt32 = 0
+        for _ in 0..<4 {
+            guard pos < end else { throw JSONParseError(code: .unexpectedEnd, offset: end) }
+            let c = base[pos]
+            let digit: UInt8
+            switch c {
+            case UInt8(ascii: "0")...UInt8(ascii: "9"): digit = c &- UInt8(ascii: "0")
+            case UInt8(ascii: "a")...UInt8(ascii: "f"): digit = c &- UInt8(ascii: "a") &+ 10
+            case UInt8(ascii: "A")...UInt8(ascii: "F"): digit = c &- UInt8(ascii: "A") &+ 10
+            default: throw JSONParseError(code: .invalidUnicodeEscape, offset: pos)
+            }
+            result = result << 4 | UInt32(digit)
+            pos += 1
+        }
+        return result
+    }
+
+    private mutating func appendUTF8(_ scalar: UInt32) {
+        switch scalar {
+        case 0..<0x80:
+            scratch.append(UInt8(scalar))
+        case 0x80..<0x800:
+            scratch.append(UInt8(0xC0 | (scalar >> 6)))
+            scratch.append(UInt8(0x80 | (scalar & 0x3F)))
+        case 0x800..<0x10000:
+            scratch.append(UInt8(0xE0 | (scalar >> 12)))
+            scratch.append(UInt8(0x80 | ((scalar >> 6) & 0x3F)))
+            scratch.append(UInt8(0x80 | (scalar & 0x3F)))
+        default:
+            scratch.append(UInt8(0xF0 | (scalar >> 18)))
+            scratch.append(UInt8(0x80 | ((scalar >> 12) & 0x3F)))
+            scratch.append(UInt8(0x80 | ((scalar >> 6) & 0x3F)))
+            scratch.append(UInt8(0x80 | (scalar & 0x3F)))
+        }
+    }
+
+    /// The offset of the first byte that starts an ill-formed UTF-8 sequence, or
+    /// `bytes.count` when all are well formed (RFC 3629 table: no overlong forms,
+    /// no surrogates, nothing above U+10FFFF).
+    static func firstInvalidUTF8(_ bytes: UnsafeBufferPointer<UInt8>) -> Int {
+        var i = 0
+        let n = bytes.count
+        func inRange(_ j: Int, _ lo: UInt8, _ hi: UInt8) -> Bool {
+            j < n && bytes[j] >= lo && bytes[j] <= hi
+        }
+        while i < n {
+            let b = bytes[i]
+            switch b {
+            case 0x00...0x7F:
+                i += 1
+            case 0xC2...0xDF:
+                guard inRange(i + 1, 0x80, 0xBF) else { return i }
+                i += 2
+            case 0xE0...0xEF:
+                let (lo, hi): (UInt8, UInt8) = b == 0xE0 ? (0xA0, 0xBF) : b == 0xED ? (0x80, 0x9F) : (0x80, 0xBF)
+                guard inRange(i + 1, lo, hi), inRange(i + 2, 0x80, 0xBF) else { return i }
+                i += 3
+            case 0xF0...0xF4:
+                let (lo, hi): (UInt8, UInt8) = b == 0xF0 ? (0x90, 0xBF) : b == 0xF4 ? (0x80, 0x8F) : (0x80, 0xBF)
+                guard inRange(i + 1, lo, hi), inRange(i + 2, 0x80, 0xBF), inRange(i + 3, 0x80, 0xBF) else { return i }
+                i += 4
+            default:
+                return i
+            }
+        }
+        return n
+    }
+
+    // MARK: - Numbers
+
+    private static let powersOfTen: [Double] = [
+        1e0, 1e1, 1e2, 1e3, 1e4, 1e5, 1e6, 1e7, 1e8, 1e9, 1e10, 1e11,
+        1e12, 1e13, 1e14, 1e15, 1e16, 1e17, 1e18, 1e19, 1e20, 1e21, 1e22,
+    ]
+
+    @inline(__always)
+    private func isDigit(at index: Int) -> Bool {
+        index < end && base[index] &- UInt8(ascii: "0") < 10
+    }
+
+    private mutating func parseNumber() throws(JSONParseError) -> JSONValue {
+        let start = pos
+        var negative = false
+        if base[pos] == UInt8(ascii: "-") {
+            negative = true
+            pos += 1
+        }
+        guard pos < end else { throw JSONParseError(code: .unexpectedEnd, offset: end) }
+        var mantissa: UInt64 = 0
+        var overflow = false
+        var exponent = 0
+        let first = base[pos]
+        if first == UInt8(ascii: "0") {
+            pos += 1
+            if isDigit(at: pos) { throw JSONParseError(code: .invalidNumber, offset: pos) }
+        } else if first &- UInt8(ascii: "1") < 9 {
+            while isDigit(at: pos) {
+                let digit = UInt64(base[pos] &- UInt8(ascii: "0"))
+                if !overflow {
+                    let (times10, o1) = mantissa.multipliedReportingOverflow(by: 10)
+                    let (sum, o2) = times10.addingReportingOverflow(digit)
+                    if o1 || o2 { overflow = true } else { mantissa = sum }
+                }
+                pos += 1
+            }
+        } else {
+            throw JSONParseError(code: .invalidNumber, offset: pos)
+        }
+        var isInteger = true
+        if pos < end && base[pos] == UInt8(ascii: ".") {
+            isInteger = false
+            pos += 1
+            guard pos < end else { throw JSONParseError(code: .unexpectedEnd, offset: end) }
+            guard isDigit(at: pos) else { throw JSONParseError(code: .invalidNumber, offset: pos) }
+            while isDigit(at: pos) {
+                if !overflow {
+                    let digit = UInt64(base[pos] &- UInt8(ascii: "0"))
+                    let (times10, o1) = mantissa.multipliedReportingOverflow(by: 10)
+                    let (sum, o2) = times10.addingReportingOverflow(digit)
+                    if o1 || o2 { overflow = true } else { mantissa = sum; exponent -= 1 }
+                }
+                pos += 1
+            }
+        }
+        if pos < end && (base[pos] | 0x20) == UInt8(ascii: "e") {
+            isInteger = false
+            pos += 1
+            guard pos < end else { throw JSONParseError(code: .unexpectedEnd, offset: end) }
+            var exponentNegative = false
+            if base[pos] == UInt8(ascii: "+") || base[pos] == UInt8(ascii: "-") {
+                exponentNegative = base[pos] == UInt8(ascii: "-")
+                pos += 1
+                guard pos < end else { throw JSONParseError(code: .unexpectedEnd, offset: end) }
+            }
+            guard isDigit(at: pos) else { throw JSONParseError(code: .invalidNumber, offset: pos) }
+            var value = 0
+            while isDigit(at: pos) {
+                value = min(value * 10 + Int(base[pos] &- UInt8(ascii: "0")), 1_000_000)
+                pos += 1
+            }
+            exponent += exponentNegative ? -value : value
+        }
+        if isInteger && !overflow {
+            if !negative {
+                return mantissa <= UInt64(Int64.max) ? .int(Int64(mantissa)) : .uint(mantissa)
+            }
+            if mantissa <= UInt64(Int64.max) { return .int(-Int64(mantissa)) }
+            if mantissa == UInt64(Int64.max) + 1 { return .int(Int64.min) }
+        }
+        if !overflow && mantissa <= 1 << 53 && exponent >= -22 && exponent <= 22 {
+            var value = Double(mantissa)
+            if exponent < 0 { value /= Self.powersOfTen[-exponent] } else { value *= Self.powersOfTen[exponent] }
+            return .double(negative ? -value : value)
+        }
+        let text = String(decoding: UnsafeBufferPointer(start: base + start, count: pos - start), as: UTF8.self)
+        guard let value = Double(text), value.isFinite else {
+            throw JSONParseError(code: .numberOutOfRange, offset: start)
+        }
+        return .double(value)
+    }
+}

@@ -1,2 +1,0 @@
-import Supervision
-enum AgentSessionsPlaceholder {}

@@ -1,2 +1,0 @@
-/// The supervision runtime: placeholder until issue 2 lands.
-enum SupervisionPlaceholder {}

@@ -1,4 +1,0 @@
-import Testing
-@testable import AgentSessions
-
-@Test func packageBuilds() { #expect(Bool(true)) }

@@ -1,4 +1,0 @@
-import Testing
-@testable import Supervision
-
-@Test func packageBuilds() { #expect(Bool(true)) }
