@@ -5,6 +5,11 @@ import Synchronization
 private let defaultStore = Mutex<Task<SessionStore, any Error>?>(nil)
 private let openDefaultStore = Mutex<SessionStore?>(nil)
 
+/// Closes the default store's files with a checkpoint (an `atexit` hook: no `await` is possible there).
+private func closeDefaultStoreAtExit() {
+    openDefaultStore.withLock { $0?.closeNow() }
+}
+
 extension SessionStore {
     /// The process-wide default store: started on first use at the default location
     /// (`AGENT_SESSIONS_DIR`, else the per-user data directory), durable, and closed cleanly
@@ -18,7 +23,7 @@ extension SessionStore {
             let started = Task { () async throws -> SessionStore in
                 let store = try await SessionStore.start(Configuration())
                 openDefaultStore.withLock { $0 = store }
-                atexit { closeDefaultStoreAtExit() }
+                atexit(closeDefaultStoreAtExit)
                 return store
             }
             task = started
@@ -60,11 +65,6 @@ extension SessionStore {
     /// Deletes a session from the default store. See the instance method.
     public static func deleteSession(_ id: String) async throws(StoreError) {
         try await shared().deleteSession(id)
-    }
-
-    /// Closes the default store's files with a checkpoint (an `atexit` hook: no `await` is possible there).
-    fileprivate static func closeDefaultStoreAtExit() {
-        openDefaultStore.withLock { $0?.closeNow() }
     }
 
     /// Synchronously checkpoints and closes the store's files, without stopping the tree.

@@ -68,18 +68,15 @@ public final class SessionStore: Sendable {
 
     // MARK: Reads (no actor hop)
 
-    private func table() async throws(StoreError) -> SessionTable {
-        if let table = store.instance?.table, table.isOpen { return table }
-        return try await call { $0.table }
-    }
-
     private func read<R>(_ body: (SessionTable) throws(StoreError) -> R) async throws(StoreError) -> R {
-        let table = try await table()
-        do { return try body(table) } catch {
-            // The instance may have closed under us (a crash or restart): once more on the new one.
-            guard case .unavailable = error else { throw error }
-            return try body(try await call { $0.table })
+        let instance = store.instance
+        if let table = instance?.table, table.isOpen {
+            do { return try body(table) } catch {
+                // The instance crashed under us: once more, on its replacement.
+                guard case .unavailable = error, instance?.hasCrashed == true else { throw error }
+            }
         }
+        return try body(try await call { $0.table })
     }
 
     /// The metadata of a session.
@@ -135,11 +132,30 @@ public final class SessionStore: Sendable {
 
     // MARK: Writes (through the store actor)
 
+    /// Calls the store actor through its handle. A call that reaches an instance which has
+    /// crashed but not yet been replaced waits for the replacement (within the call timeout)
+    /// and runs there, so only the write that hit the failure sees it.
     private func call<R: Sendable>(_ body: @escaping @Sendable (SessionStoreActor) async throws(StoreError) -> R) async throws(StoreError) -> R {
-        do {
-            return try await store.call(timeout: configuration.callTimeout) { actor in try await body(actor) }
-        } catch {
-            throw Self.storeError(error)
+        let clock = ContinuousClock()
+        let deadline = clock.now.advanced(by: configuration.callTimeout)
+        while true {
+            let crashedInstance: Mutex<SessionStoreActor?> = Mutex(nil)
+            do {
+                return try await store.call(timeout: clock.now.duration(to: deadline)) { actor in
+                    if actor.hasCrashed {
+                        crashedInstance.withLock { $0 = actor }
+                        throw StoreError.unavailable(reason: "the store actor is restarting")
+                    }
+                    return try await body(actor)
+                }
+            } catch {
+                guard let crashed = crashedInstance.withLock({ $0 }) else { throw Self.storeError(error) }
+                // Wait (briefly, polling) until the supervisor has replaced the crashed instance.
+                while store.instance === crashed {
+                    guard clock.now < deadline else { throw Self.storeError(error) }
+                    try? await Task.sleep(for: .milliseconds(1))
+                }
+            }
         }
     }
 
@@ -203,7 +219,8 @@ public final class SessionStore: Sendable {
     /// - Throws: ``StoreError/notFound(id:)`` for an unknown id (nothing is written); storage errors.
     @discardableResult
     public func exportSessions(ids: [String]? = nil, to path: String) async throws(StoreError) -> Int {
-        let selected = try await ids ?? search(SessionQuery(sort: .createdAtAscending)).sessions.map(\.id)
+        var selected: [String]
+        if let ids { selected = ids } else { selected = try await search(SessionQuery(sort: .createdAtAscending)).sessions.map(\.id) }
         var entries: [SessionArchive.Entry] = []
         for id in selected {
             let stored = try await loadSession(id)

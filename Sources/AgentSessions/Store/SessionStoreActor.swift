@@ -1,5 +1,6 @@
 import Foundation
 import Supervision
+import Synchronization
 
 /// The session store's GenServer: the one writer of a store, run as a supervised child.
 ///
@@ -20,6 +21,10 @@ public actor SessionStoreActor: SupervisedChild {
     nonisolated let table: SessionTable
     nonisolated let now: @Sendable () -> Date
     private let crashes = AsyncStream<StoreError>.makeStream()
+    private let crashed = Mutex(false)
+
+    /// Whether this instance has crashed and is waiting to be replaced by its supervisor.
+    nonisolated var hasCrashed: Bool { crashed.withLock { $0 } }
 
     /// Opens the store described by `configuration` (recovering it from disk).
     /// - Throws: ``StoreError`` when the store cannot be opened.
@@ -33,21 +38,20 @@ public actor SessionStoreActor: SupervisedChild {
     /// detects that memory and disk may disagree (throws that error: the files are closed
     /// without a checkpoint, and the supervisor restarts the store from disk).
     public func run() async throws {
-        for await error in crashes.stream {
-            table.close(clean: false)
-            throw error
-        }
+        for await error in crashes.stream { throw error }
         table.close(clean: true)
     }
 
     /// Fails this instance: the supervisor will replace it with one rebuilt from disk.
     private func crash(_ error: StoreError) -> StoreError {
+        crashed.withLock { $0 = true }
+        table.close(clean: false)
         crashes.continuation.yield(error)
         return error
     }
 
     /// Runs a write transaction and waits for durability; storage failures crash the actor.
-    private func commit<R>(
+    private func commit<R: Sendable>(
         _ plan: (SessionIndex) throws(StoreError) -> (mutations: [StorageMutation], cache: [SessionTable.CacheUpdate], result: R)
     ) async throws(StoreError) -> R {
         let outcome: (result: R, ticket: DurabilityTicket?)
@@ -93,7 +97,7 @@ public actor SessionStoreActor: SupervisedChild {
         return try await commit { (index) throws(StoreError) in
             let metadata = SessionMetadata(
                 id: id, createdAt: index[id]?.createdAt ?? createdAt ?? time, updatedAt: updatedAt ?? time,
-                messageCount: messages.count, totalCostUSD: facts.totalCostUSD, turnCount: facts.turns.assistantMessages,
+                messageCount: messages.count, totalCostUSD: facts.costUSD, turnCount: facts.turns.assistantMessages,
                 tags: tags, summary: summary ?? facts.summary, model: facts.model, byteSize: lines.count)
             return ([.save(metadata, lines: lines)], [.replace(id: id, messages: messages, bytes: lines.count)], metadata)
         }
@@ -135,7 +139,7 @@ public actor SessionStoreActor: SupervisedChild {
             metadata.messageCount += messages.count
             metadata.byteSize += lines.count
             metadata.turnCount += facts.turns.assistantMessages
-            if hasResult { metadata.totalCostUSD = facts.totalCostUSD }
+            if hasResult { metadata.totalCostUSD = facts.costUSD }
             if metadata.model == nil { metadata.model = facts.model }
             if metadata.summary == nil { metadata.summary = facts.summary }
             return ([.append(metadata, lines: lines, offset: offset)], [.append(id: id, messages: messages, bytes: lines.count)], metadata)

@@ -12,10 +12,16 @@ final class SessionTable: Sendable {
     private struct State {
         var index: SessionIndex
         var cache: MessageCache
-        var backend: (any StorageBackend)?
+        var backend: BackendBox?
     }
 
-    // `Mutex` makes the non-Sendable backend safe to share: it is only touched inside `withLock`.
+    /// Holds the (non-Sendable) backend. `@unchecked Sendable` because it is only reached
+    /// through `SessionTable.state`, inside `withLock`: that lock serialises every use.
+    private final class BackendBox: @unchecked Sendable {
+        let backend: any StorageBackend
+        init(_ backend: any StorageBackend) { self.backend = backend }
+    }
+
     private let state: Mutex<State>
     /// Group-commit waiter of the backend, awaited outside the lock.
     let durability: DurabilityWaiter?
@@ -26,12 +32,12 @@ final class SessionTable: Sendable {
         let records = try backend.open()
         durability = backend.durability
         location = backend.location
-        state = Mutex(State(index: SessionIndex(records), cache: MessageCache(capacity: cacheBytes), backend: backend))
+        state = Mutex(State(index: SessionIndex(records), cache: MessageCache(capacity: cacheBytes), backend: BackendBox(backend)))
     }
 
-    private func withOpenState<R>(_ body: (inout State, any StorageBackend) throws(StoreError) -> R) throws(StoreError) -> R {
+    private func withOpenState<R: Sendable>(_ body: (inout State, any StorageBackend) throws(StoreError) -> R) throws(StoreError) -> R {
         let result: Result<R, StoreError> = state.withLock { state in
-            guard let backend = state.backend else {
+            guard let backend = state.backend?.backend else {
                 return .failure(.unavailable(reason: "the store at \(location) is closed"))
             }
             return Result { () throws(StoreError) in try body(&state, backend) }
@@ -117,7 +123,7 @@ final class SessionTable: Sendable {
     /// One write transaction: takes the backend's write access, follows other writers, lets
     /// `plan` compute the mutations from the current index, writes them and applies them to
     /// the index and cache. Returns `plan`'s result and the durability ticket to await.
-    func write<R>(
+    func write<R: Sendable>(
         _ plan: (SessionIndex) throws(StoreError) -> (mutations: [StorageMutation], cache: [CacheUpdate], result: R)
     ) throws(StoreError) -> (result: R, ticket: DurabilityTicket?) {
         try withOpenState { (state, backend) throws(StoreError) in
@@ -157,7 +163,7 @@ final class SessionTable: Sendable {
     func close(clean: Bool) {
         state.withLock { state in
             guard let backend = state.backend else { return }
-            if clean { try? backend.close(index: Array(state.index.records.values)) }
+            if clean { try? backend.backend.close(index: Array(state.index.records.values)) }
             state.backend = nil
             state.cache.removeAll()
         }

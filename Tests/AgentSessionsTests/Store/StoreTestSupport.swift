@@ -1,4 +1,6 @@
 import Foundation
+import Synchronization
+import Testing
 @testable import AgentSessions
 
 /// A fresh directory under the system temporary directory, removed by ``remove()``.
@@ -27,4 +29,62 @@ func metadata(
 /// `count` JSON lines `{"n":i}` as bytes.
 func jsonLines(_ range: Range<Int>, tag: String = "n") -> [UInt8] {
     Array(range.map { "{\"\(tag)\":\($0)}\n" }.joined().utf8)
+}
+
+/// A small but realistic stream-json conversation: init, a prompt, `turns` assistant lines, a result.
+func conversation(_ sessionID: String, cost: Double = 0.25, turns: Int = 2, prompt: String = "Fix the bug") -> [Message] {
+    var lines = [
+        #"{"type":"system","subtype":"init","session_id":"\#(sessionID)","model":"claude-test-1","tools":["Bash"]}"#,
+        #"{"type":"user","message":{"role":"user","content":"\#(prompt)"},"session_id":"\#(sessionID)"}"#,
+    ]
+    for turn in 0..<turns {
+        lines.append(#"{"type":"assistant","message":{"id":"msg_\#(turn)","role":"assistant","model":"claude-test-1","content":[{"type":"text","text":"step \#(turn) ✓"}]},"session_id":"\#(sessionID)"}"#)
+    }
+    lines.append(#"{"type":"result","subtype":"success","is_error":false,"num_turns":\#(turns),"total_cost_usd":\#(cost),"session_id":"\#(sessionID)"}"#)
+    return lines.map { try! Message(parsing: $0) }
+}
+
+func userMessage(_ text: String) -> Message {
+    try! Message(parsing: #"{"type":"user","message":{"role":"user","content":"\#(text)"}}"#)
+}
+
+/// The two backends every behaviour test runs against.
+enum BackendKind: String, CaseIterable, CustomTestStringConvertible {
+    case file, memory
+    var testDescription: String { rawValue }
+}
+
+/// A settable wall clock for `createdAt`/`updatedAt`/cleanup.
+final class TestNow: Sendable {
+    private let value: Mutex<Date>
+    init(_ date: Date = Date(timeIntervalSince1970: 1_700_000_000)) { value = Mutex(date) }
+    var date: Date {
+        get { value.withLock { $0 } }
+        set { value.withLock { $0 = newValue } }
+    }
+    func advance(_ seconds: Double) { value.withLock { $0 = $0.addingTimeInterval(seconds) } }
+}
+
+/// Starts a store of the given kind in a temporary directory, runs `body`, shuts it down.
+func withStore(
+    _ kind: BackendKind, durability: Durability = .buffered, now: TestNow = TestNow(),
+    configure: (inout SessionStore.Configuration) -> Void = { _ in },
+    _ body: (SessionStore, String) async throws -> Void
+) async throws {
+    let dir = TemporaryDirectory()
+    defer { dir.remove() }
+    var configuration = SessionStore.Configuration(directory: dir.path, durability: durability)
+    configuration.cleanup = nil
+    configuration.now = { now.date }
+    if kind == .memory {
+        let backend = InMemoryBackend()
+        configuration.backend = { backend }
+    }
+    configure(&configuration)
+    let store = try await SessionStore.start(configuration)
+    do { try await body(store, dir.path) } catch {
+        await store.shutdown()
+        throw error
+    }
+    await store.shutdown()
 }

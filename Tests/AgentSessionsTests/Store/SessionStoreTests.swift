@@ -1,0 +1,233 @@
+import Foundation
+import Supervision
+import Testing
+@testable import AgentSessions
+
+@Suite("SessionStore: operation semantics on both backends")
+struct SessionStoreTests {
+    @Test("save derives metadata with the Session helper; load returns the messages as saved", arguments: BackendKind.allCases)
+    func saveAndLoad(_ kind: BackendKind) async throws {
+        try await withStore(kind) { store, _ in
+            let messages = conversation("s1", cost: 0.42, turns: 3, prompt: "Résumé the 日本 build")
+            let saved = try await store.saveSession("s1", messages: messages, tags: ["b", "a", "b"])
+            #expect(saved.messageCount == messages.count)
+            #expect(saved.totalCostUSD == 0.42)
+            #expect(saved.turnCount == 3)
+            #expect(saved.model == "claude-test-1")
+            #expect(saved.summary == "Résumé the 日本 build")
+            #expect(saved.tags == ["a", "b"])
+            #expect(saved.byteSize == messages.reduce(0) { $0 + $1.serialized().count + 1 })
+            let loaded = try await store.loadSession("s1")
+            #expect(loaded.messages == messages)
+            #expect(loaded.metadata == saved)
+            #expect(try await store.session("s1") == saved)
+        }
+    }
+
+    @Test("a second save replaces the messages but keeps createdAt", arguments: BackendKind.allCases)
+    func resaveKeepsCreatedAt(_ kind: BackendKind) async throws {
+        let now = TestNow()
+        try await withStore(kind, now: now) { store, _ in
+            let first = try await store.saveSession("s", messages: conversation("s"))
+            now.advance(3600)
+            let second = try await store.saveSession("s", messages: conversation("s", cost: 1, turns: 1), summary: "mine")
+            #expect(second.createdAt == first.createdAt)
+            #expect(second.updatedAt == first.updatedAt.addingTimeInterval(3600))
+            #expect(second.summary == "mine")
+            #expect(try await store.loadSession("s").messages == conversation("s", cost: 1, turns: 1))
+        }
+    }
+
+    @Test("append adds messages, updates updatedAt and counts, and keeps the cost unless a result comes", arguments: BackendKind.allCases)
+    func append(_ kind: BackendKind) async throws {
+        try await withStore(kind) { store, _ in
+            let base = conversation("s", cost: 0.5)
+            try await store.saveSession("s", messages: base)
+            _ = try await store.loadSession("s")  // cached: the append must extend the cached copy
+            let at = Date(timeIntervalSince1970: 1_800_000_000)
+            let m = try await store.appendMessages("s", [userMessage("more")], at: at)
+            #expect(m.messageCount == base.count + 1)
+            #expect(m.updatedAt == at)
+            #expect(m.totalCostUSD == 0.5)
+            #expect(try await store.loadSession("s").messages == base + [userMessage("more")])
+            let result = try Message(parsing: #"{"type":"result","subtype":"success","total_cost_usd":0.9}"#)
+            #expect(try await store.appendMessages("s", [result]).totalCostUSD == 0.9)
+            await #expect(throws: StoreError.notFound(id: "nope")) { try await store.appendMessages("nope", [userMessage("x")]) }
+        }
+    }
+
+    @Test("delete removes a session; a second delete is not_found", arguments: BackendKind.allCases)
+    func delete(_ kind: BackendKind) async throws {
+        try await withStore(kind) { store, _ in
+            try await store.saveSession("s", messages: conversation("s"), tags: ["t"])
+            try await store.deleteSession("s")
+            await #expect(throws: StoreError.notFound(id: "s")) { try await store.loadSession("s") }
+            await #expect(throws: StoreError.notFound(id: "s")) { try await store.deleteSession("s") }
+            #expect(try await store.search(tags: ["t"]).isEmpty)
+        }
+    }
+
+    @Test("tag and untag; updatedAt is not changed by re-tagging", arguments: BackendKind.allCases)
+    func tags(_ kind: BackendKind) async throws {
+        try await withStore(kind) { store, _ in
+            let saved = try await store.saveSession("s", messages: conversation("s"), tags: ["a"])
+            let tagged = try await store.tagSession("s", add: ["b", "c"], remove: ["a"])
+            #expect(tagged.tags == ["b", "c"])
+            #expect(tagged.updatedAt == saved.updatedAt)
+            #expect(try await store.search(tags: ["a"]).isEmpty)
+            #expect(try await store.search(tags: ["b", "c"], matchAll: true).map(\.id) == ["s"])
+            await #expect(throws: StoreError.self) { try await store.tagSession("s", add: [""]) }
+        }
+    }
+
+    @Test("search: each field, sorting and paging through the facade", arguments: BackendKind.allCases)
+    func search(_ kind: BackendKind) async throws {
+        try await withStore(kind) { store, _ in
+            for i in 0..<30 {
+                try await store.saveSession(
+                    "s\(i)", messages: conversation("s\(i)", cost: Double(i) / 10), tags: i % 2 == 0 ? ["even"] : ["odd"],
+                    createdAt: Date(timeIntervalSince1970: Double(1_000 + i)), updatedAt: Date(timeIntervalSince1970: Double(5_000 - i)))
+            }
+            #expect(try await store.search(tags: ["even"]).count == 15)
+            #expect(try await store.search(tags: ["even", "odd"]).count == 30)
+            #expect(try await store.search(tags: ["even", "odd"], matchAll: true).isEmpty)
+            let range = SessionQuery(createdAfter: Date(timeIntervalSince1970: 1_010), createdBefore: Date(timeIntervalSince1970: 1_020))
+            #expect(try await store.search(range).sessions.map(\.id).sorted() == (10..<20).map { "s\($0)" }.sorted())
+            #expect(try await store.search(SessionQuery(minCost: 1.0, maxCost: 1.5)).sessions.count == 6)
+            // Newest updatedAt first: s0 was updated last.
+            #expect(try await store.listSessions(limit: 3).sessions.map(\.id) == ["s0", "s1", "s2"])
+            #expect(try await store.search(SessionQuery(sort: .costDescending, limit: 2)).sessions.map(\.id) == ["s29", "s28"])
+            var ids: [String] = []
+            var cursor: SessionCursor?
+            repeat {
+                let page = try await store.listSessions(limit: 7, cursor: cursor)
+                ids += page.sessions.map(\.id)
+                cursor = page.nextCursor
+            } while cursor != nil
+            #expect(ids == (0..<30).map { "s\($0)" })
+        }
+    }
+
+    @Test("cleanup deletes exactly the sessions updated before the cutoff; dry run deletes nothing", arguments: BackendKind.allCases)
+    func cleanup(_ kind: BackendKind) async throws {
+        let now = TestNow(Date(timeIntervalSince1970: 100 * 86_400))
+        try await withStore(kind, now: now) { store, _ in
+            let day = 86_400.0
+            for (id, age) in [("old", 31.0), ("edge", 30.0), ("young", 29.0)] {
+                try await store.saveSession(id, messages: conversation(id), updatedAt: now.date.addingTimeInterval(-age * day))
+            }
+            let dry = try await store.cleanupOldSessions(maxAge: .seconds(30 * 86_400), dryRun: true)
+            #expect(dry.sessions.map(\.id) == ["old"])
+            #expect(try await store.listSessions().sessions.count == 3)
+            let real = try await store.cleanupOldSessions(maxAge: .seconds(30 * 86_400))
+            #expect(real.sessions.map(\.id) == ["old"])  // "edge" is exactly at the cutoff: kept
+            #expect(Set(try await store.listSessions().sessions.map(\.id)) == ["edge", "young"])
+        }
+    }
+
+    @Test("export then import into an empty store reproduces every session", arguments: BackendKind.allCases)
+    func exportImport(_ kind: BackendKind) async throws {
+        let archive = TemporaryDirectory("archive")
+        defer { archive.remove() }
+        let path = archive.path + "/all.jsonl"
+        var originals: [StoredSession] = []
+        try await withStore(kind) { store, _ in
+            for i in 0..<5 { try await store.saveSession("s\(i)", messages: conversation("s\(i)", cost: Double(i)), tags: ["t\(i)"]) }
+            #expect(try await store.exportSessions(to: path) == 5)
+            for i in 0..<5 { originals.append(try await store.loadSession("s\(i)")) }
+        }
+        try await withStore(kind) { store, _ in
+            let report = try await store.importSessions(from: path)
+            #expect(report.imported.sorted() == (0..<5).map { "s\($0)" })
+            for original in originals {
+                let loaded = try await store.loadSession(original.metadata.id)
+                #expect(loaded.messages == original.messages)
+                #expect(loaded.metadata.tags == original.metadata.tags)
+                #expect(loaded.metadata.totalCostUSD == original.metadata.totalCostUSD)
+                #expect(abs(loaded.metadata.createdAt.timeIntervalSince(original.metadata.createdAt)) < 0.001)
+            }
+            // Importing again changes nothing; a differing session is a conflict and is kept as stored.
+            #expect(try await store.importSessions(from: path).unchanged.count == 5)
+            try await store.saveSession("s0", messages: conversation("s0", cost: 9))
+            let again = try await store.importSessions(from: path)
+            #expect(again.conflicts == ["s0"])
+            #expect(try await store.session("s0").totalCostUSD == 9)
+            #expect(try await store.importSessions(from: path, overwrite: true).imported == ["s0"])
+            #expect(try await store.session("s0").totalCostUSD == 0)
+        }
+    }
+
+    @Test("a bad archive is rejected with its line, and nothing is imported", arguments: [
+        ("{\"format\":\"agent-sessions-archive\",\"version\":2,\"sessions\":0}\n", 1),
+        ("{\"format\":\"other\"}\n", 1),
+        ("", 1),
+        ("{\"format\":\"agent-sessions-archive\",\"version\":1,\"sessions\":2}\n{\"id\":\"a\",\"created_at\":\"2025-01-01T00:00:00Z\",\"updated_at\":\"2025-01-01T00:00:00Z\",\"messages\":[]}\n", 2),
+        ("{\"format\":\"agent-sessions-archive\",\"version\":1,\"sessions\":2}\n{\"id\":\"a\",\"created_at\":\"2025-01-01T00:00:00Z\",\"updated_at\":\"2025-01-01T00:00:00Z\",\"messages\":[]}\n{\"id\":\"a\",\"created_at\":\"2025-01-01T00:00:00Z\",\"updated_at\":\"2025-01-01T00:00:00Z\",\"messages\":[]}\n", 3),
+        ("{\"format\":\"agent-sessions-archive\",\"version\":1,\"sessions\":1}\n{\"id\":\"../x\",\"created_at\":\"2025-01-01T00:00:00Z\",\"updated_at\":\"2025-01-01T00:00:00Z\",\"messages\":[]}\n", 2),
+        ("{\"format\":\"agent-sessions-archive\",\"version\":1,\"sessions\":1}\n{\"id\":\"a\",\"created_at\":\"2025-01-01T00:00:00Z\",\"updated_at\":\"2025-01-01T00:00:00Z\",\"messages\":[1]}\n", 2),
+        ("{\"format\":\"agent-sessions-archive\",\"version\":1,\"sessions\":1}\n{\"id\":\"a\",\"created_at\":\"2025-01-01T00:00:00Z\",\"updat", 2),
+    ])
+    func badArchive(_ text: String, _ line: Int) async throws {
+        let archive = TemporaryDirectory("archive")
+        defer { archive.remove() }
+        let path = archive.path + "/bad.jsonl"
+        try Data(text.utf8).write(to: URL(fileURLWithPath: path))
+        try await withStore(.file) { store, _ in
+            try await store.saveSession("keep", messages: conversation("keep"))
+            do {
+                _ = try await store.importSessions(from: path)
+                Issue.record("import of a bad archive succeeded")
+            } catch let error as StoreError {
+                guard case .invalidArchive(_, let reported, _) = error else { Issue.record("wrong error \(error)"); return }
+                #expect(reported == line)
+            }
+            #expect(try await store.listSessions().sessions.map(\.id) == ["keep"])
+        }
+    }
+
+    @Test("invalid ids are rejected with invalid_id and nothing is written", arguments: [
+        "", ".", "..", "../x", "a/b", "a\\b", "a\u{0}b", "tab\there", String(repeating: "x", count: 10_000),
+        "e\u{301}", "CON", "nul.txt", ".hidden",
+    ])
+    func invalidIDs(_ id: String) async throws {
+        try await withStore(.file) { store, dir in
+            await #expect(throws: StoreError.self) { try await store.saveSession(id, messages: conversation("x")) }
+            do { try await store.saveSession(id, messages: []) } catch let error as StoreError { #expect(error.code == "invalid_id") }
+            #expect(try FileManager.default.contentsOfDirectory(atPath: dir + "/sessions").isEmpty)
+            #expect(try await store.listSessions().sessions.isEmpty)
+        }
+    }
+
+    @Test("invalid JSON lines are rejected with the line's index and nothing is written", arguments: BackendKind.allCases)
+    func invalidMessages(_ kind: BackendKind) async throws {
+        try await withStore(kind) { store, _ in
+            try await store.saveSession("s", messages: conversation("s"))
+            let bad = Array("{\"type\":\"user\"}\n{\"type\":\n{\"ok\":1}\n".utf8)
+            do {
+                try await store.saveSession("s", jsonLines: bad)
+                Issue.record("saved invalid JSON")
+            } catch let error as StoreError {
+                guard case .invalidMessage(let id, let index, _) = error else { Issue.record("\(error)"); return }
+                #expect(id == "s")
+                #expect(index == 1)
+            }
+            #expect(try await store.loadSession("s").messages == conversation("s"))
+            let nonObject = Array("[1,2]\n".utf8)
+            await #expect(throws: StoreError.self) { try await store.saveSession("t", jsonLines: nonObject) }
+            await #expect(throws: StoreError.notFound(id: "t")) { try await store.session("t") }
+        }
+    }
+
+    @Test("stats add up", arguments: BackendKind.allCases)
+    func stats(_ kind: BackendKind) async throws {
+        try await withStore(kind) { store, _ in
+            try await store.saveSession("a", messages: conversation("a", cost: 1), tags: ["x"])
+            try await store.saveSession("b", messages: conversation("b", cost: 2), tags: ["x", "y"])
+            let stats = try await store.stats()
+            #expect(stats.sessions == 2)
+            #expect(stats.totalCostUSD == 3)
+            #expect(stats.tags == ["x": 2, "y": 1])
+            #expect(stats.messages == 2 * conversation("a").count)
+        }
+    }
+}
