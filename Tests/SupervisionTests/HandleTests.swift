@@ -57,13 +57,16 @@ struct HandleTests {
 
     @Test("cancelling a waiting caller removes its waiter")
     func cancelledCall() async throws {
-        let registry = ChildRegistry(clock: ManualClock())
+        let clock = ManualClock()
+        let registry = ChildRegistry(clock: clock)
         let handle = registry.handle("nobody", as: Probe.self)
         let call = Task { try await handle.call { $0.number } }
-        while handle.waiterCount == 0 { await Task.yield() }
+        await clock.waitForSleepers(count: 1)  // the call's timeout: the waiter is registered
+        #expect(registry.waiterCount == 1)
         call.cancel()
         await #expect(throws: CancellationError.self) { try await call.value }
         #expect(registry.waiterCount == 0)
+        #expect(clock.sleeperCount == 0)
     }
 
     @Test("an error thrown by a call body reaches the caller and does not crash the child")
