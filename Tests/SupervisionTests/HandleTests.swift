@@ -29,6 +29,32 @@ struct HandleTests {
         await supervisor.shutdown()
     }
 
+    @Test("many concurrent callers during a restart all reach the new instance")
+    func concurrentCallsDuringRestart() async throws {
+        let board = Switchboard()
+        let clock = ManualClock()
+        let supervisor = Supervisor(
+            name: "sup", backoff: Backoff(initial: .seconds(1), maximum: .seconds(8), resetAfter: .seconds(30)), clock: clock,
+            children: [probe("b", board)])
+        var events = EventReader(supervisor.events)
+        try await supervisor.start()
+        board.send(.crash, to: "b")
+        _ = await events.until("scheduled b")
+        let handle = supervisor.handle("b", as: Probe.self)
+        let numbers = try await withThrowingTaskGroup(of: Int.self) { group in
+            for _ in 0..<100 {
+                group.addTask { try await handle.call { $0.number } }
+            }
+            await clock.waitForSleepers(count: 101)  // 100 call timeouts and the backoff timer
+            clock.advance(by: .seconds(1))
+            return try await group.reduce(into: []) { $0.append($1) }
+        }
+        #expect(numbers == Array(repeating: 2, count: 100))
+        #expect(handle.waiterCount == 0)
+        #expect(clock.sleeperCount == 0)
+        await supervisor.shutdown()
+    }
+
     @Test("a call to a child that never comes back fails with the typed timeout")
     func callTimeout() async throws {
         let board = Switchboard()
