@@ -24,6 +24,11 @@ extension Supervisor {
             RestartDecision.Child(id: $0.spec.id, restart: $0.spec.restart, isActive: $0.isActive)
         }
         let plan = RestartDecision(strategy: strategy).plan(after: id, exit: exit, children: children)
+        // As in OTP, the restart is counted before any sibling is touched.
+        if !plan.restart.isEmpty, !countRestart() {
+            await failForIntensity()
+            return
+        }
         for sibling in plan.stop {
             if let j = index(of: sibling) { await stopAndReport(at: j) }
         }
@@ -36,13 +41,14 @@ extension Supervisor {
         }
     }
 
-    /// Counts one restart toward intensity, then restarts `ids` now or after the backoff delay.
+    /// Records one restart in the intensity window; `false` if it is one too many.
+    private func countRestart() -> Bool {
+        window.recordRestart(at: clock.elapsed)
+    }
+
+    /// Restarts `ids` now or after the backoff delay (intensity already counted).
     private func restart(_ ids: [String], trigger: String) async {
         let now = clock.elapsed
-        guard window.recordRestart(at: now) else {
-            await failForIntensity()
-            return
-        }
         var triggerAttempt = 1
         for id in ids {
             guard let j = index(of: id) else { continue }
@@ -90,6 +96,10 @@ extension Supervisor {
         let ids = restart.ids.filter { id in index(of: id).map { entries[$0].pendingToken == token } ?? false }
         guard !ids.isEmpty else { return }
         if restart.isRetry {
+            guard countRestart() else {
+                await failForIntensity()
+                return
+            }
             await self.restart(ids, trigger: ids.contains(restart.trigger) ? restart.trigger : ids[0])
         } else {
             await startRestarted(ids)

@@ -117,6 +117,7 @@ public actor Supervisor: SupervisedChild {
     /// Cancelling the caller asks the supervisor to shut down (as ``run()`` does).
     /// - Throws: The reason it failed, if it failed; nothing after an orderly shutdown.
     public func awaitTermination() async throws {
+        ensureLoop()
         let clock = self.clock
         await withTaskCancellationHandler {
             _ = await terminatedSignal.wait(timeout: nil, clock: clock)
@@ -141,7 +142,7 @@ public actor Supervisor: SupervisedChild {
 
     /// A new subscription to this supervisor's events.
     ///
-    /// Every access returns a new, independent, unbuffered-limit stream that receives every event
+    /// Every access returns a new, independent, unbounded stream that receives every event
     /// emitted after the access, so any number of subscribers is supported; subscribe before
     /// ``start()`` to see every event. Streams finish when the supervisor terminates; a
     /// subscription made after that is empty. Events are delivered in the order they happened.
