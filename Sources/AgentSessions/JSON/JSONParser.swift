@@ -263,8 +263,11 @@ struct JSONParser: ~Copyable {
                 var scalar = try readHex4()
                 if scalar >= 0xD800 && scalar < 0xDC00 {
                     // A high surrogate must be followed by an escaped low surrogate.
+                    guard pos >= end || base[pos] == UInt8(ascii: "\\") else {
+                        throw JSONParseError(code: .invalidUnicodeEscape, offset: escapeStart)
+                    }
                     guard pos + 1 < end else { throw JSONParseError(code: .unexpectedEnd, offset: end) }
-                    guard base[pos] == UInt8(ascii: "\\"), base[pos + 1] == UInt8(ascii: "u") else {
+                    guard base[pos + 1] == UInt8(ascii: "u") else {
                         throw JSONParseError(code: .invalidUnicodeEscape, offset: escapeStart)
                     }
                     pos += 2
