@@ -107,6 +107,8 @@ import Testing
         let fromString = try JSONValue(parsing: text)
         let fromBytes = try JSONValue(parsing: Array(text.utf8))
         let fromData = try JSONValue(parsing: Data(text.utf8))
+        let fromSlice = try JSONValue(parsing: Array(text.utf8)[...])
+        #expect(fromSlice == fromString)
         let fromRaw = try Array(text.utf8).withUnsafeBytes { raw throws(JSONParseError) in try JSONValue(parsing: raw) }
         #expect(fromString == fromBytes && fromBytes == fromData && fromData == fromRaw)
         #expect(fromString.serialized() == Array(text.utf8))
