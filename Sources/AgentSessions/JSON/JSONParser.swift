@@ -16,8 +16,8 @@ struct JSONParser: ~Copyable {
     private var end = 0
     private var pos = 0
     private var depth = 0
-    private var values = JSONScratchStack<JSONValue>(capacity: 32)
-    private var members = JSONScratchStack<JSONObject.Member>(capacity: 64)
+    private var values = JSONScratchStack<JSONValue>(capacity: 16)
+    private var members = JSONScratchStack<JSONObject.Member>(capacity: 16)
     private var scratch: [UInt8] = []
 
     init() {}
