@@ -213,10 +213,11 @@ struct JSONParser: ~Copyable {
         if !maybeNonASCII {
             return String(decoding: bytes, as: UTF8.self)
         }
-        if let string = String(validating: bytes, as: UTF8.self) {
-            return string
+        let invalid = Self.firstInvalidUTF8(bytes)
+        guard invalid == bytes.count else {
+            throw JSONParseError(code: .invalidUTF8, offset: start + invalid)
         }
-        throw JSONParseError(code: .invalidUTF8, offset: start + Self.firstInvalidUTF8(bytes))
+        return String(decoding: bytes, as: UTF8.self)
     }
 
     /// Continues a string at its first backslash, collecting bytes in `scratch`.
@@ -287,8 +288,9 @@ struct JSONParser: ~Copyable {
         if !nonASCII {
             return String(decoding: scratch, as: UTF8.self)
         }
-        if let string = String(validating: scratch, as: UTF8.self) {
-            return string
+        let valid = scratch.withUnsafeBufferPointer { Self.firstInvalidUTF8($0) == $0.count }
+        if valid {
+            return String(decoding: scratch, as: UTF8.self)
         }
         // Escapes only ever produce well-formed UTF-8, so the raw bytes are at fault:
         // find them in the input.
