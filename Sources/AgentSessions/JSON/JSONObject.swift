@@ -51,7 +51,9 @@ public struct JSONObject: Sendable, Hashable {
     /// - Parameter key: The member name, compared exactly.
     public subscript(key: String) -> JSONValue? {
         get {
-            for member in members where member.key == key {
+            // Comparing lengths first skips most mismatches without a full string comparison.
+            let length = key.utf8.count
+            for member in members where member.key.utf8.count == length && member.key == key {
                 return member.value
             }
             return nil

@@ -39,12 +39,13 @@ public struct TokenUsage: Sendable, Hashable {
 
     init(object: JSONObject) {
         self.init()
-        for (key, value) in object {
-            switch key {
-            case "input_tokens": inputTokens = value.intValue ?? 0
-            case "output_tokens": outputTokens = value.intValue ?? 0
-            case "cache_creation_input_tokens": cacheCreationInputTokens = value.intValue ?? 0
-            case "cache_read_input_tokens": cacheReadInputTokens = value.intValue ?? 0
+        for member in object.members {
+            let key = member.key
+            switch key.utf8.count {
+            case 12 where key == "input_tokens": inputTokens = member.value.intValue ?? 0
+            case 13 where key == "output_tokens": outputTokens = member.value.intValue ?? 0
+            case 27 where key == "cache_creation_input_tokens": cacheCreationInputTokens = member.value.intValue ?? 0
+            case 23 where key == "cache_read_input_tokens": cacheReadInputTokens = member.value.intValue ?? 0
             default: break
             }
         }

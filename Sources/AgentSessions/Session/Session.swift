@@ -104,17 +104,13 @@ public enum Session {
         return last
     }
 
+    /// Trims whitespace and keeps at most ``summaryLength`` characters, walking
+    /// only the characters it keeps (never the whole text).
     static func shorten(_ text: String) -> String {
-        let trimmed = text.trimmingWhitespace()
-        guard trimmed.count > summaryLength else { return trimmed }
-        return String(trimmed.prefix(summaryLength))
-    }
-}
-
-extension String {
-    fileprivate func trimmingWhitespace() -> String {
-        guard let first = firstIndex(where: { !$0.isWhitespace }) else { return "" }
-        let last = lastIndex(where: { !$0.isWhitespace })!
-        return String(self[first...last])
+        guard let start = text.firstIndex(where: { !$0.isWhitespace }) else { return "" }
+        let end = text.index(start, offsetBy: summaryLength, limitedBy: text.endIndex) ?? text.endIndex
+        var kept = text[start..<end]
+        while let last = kept.last, last.isWhitespace { kept = kept.dropLast() }
+        return String(kept)
     }
 }

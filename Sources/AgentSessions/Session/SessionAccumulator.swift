@@ -26,14 +26,17 @@ struct SessionAccumulator {
         var topModel: String?
         var apiMessage: JSONObject?
         var timestamp: String?
-        for (key, value) in object {
-            switch key {
-            case "type": type = value.stringValue
-            case "session_id": sessionID = value.stringValue
-            case "sessionId": camelSessionID = value.stringValue
-            case "model": topModel = value.stringValue
-            case "message": apiMessage = value.objectValue
-            case "timestamp": timestamp = value.stringValue
+        for member in object.members {
+            // Dispatch on the length first: a full string comparison per candidate
+            // key is the dominant cost otherwise.
+            let key = member.key
+            switch key.utf8.count {
+            case 4 where key == "type": type = member.value.stringValue
+            case 10 where key == "session_id": sessionID = member.value.stringValue
+            case 9 where key == "sessionId": camelSessionID = member.value.stringValue
+            case 9 where key == "timestamp": timestamp = member.value.stringValue
+            case 5 where key == "model": topModel = member.value.stringValue
+            case 7 where key == "message": apiMessage = member.value.objectValue
             default: break
             }
         }
