@@ -12,14 +12,14 @@ import Foundation
 /// It also checks that our re-serialisation is byte-identical to every input line.
 ///
 /// Throughput is input (or output) bytes / seconds, in MB/s with MB = 10^6 bytes, best of
-/// N iterations (default 5 for ours, 2 for Foundation). One JSON object per line on stdout.
+/// N iterations (default 10 for ours, 2 for Foundation). One JSON object per line on stdout.
 enum CodecBenchmark {
     static func run(_ arguments: [String]) -> Int32 {
         guard let corpus = arguments.first else {
             FileHandle.standardError.write(Data("usage: sessions-bench codec CORPUS_DIR [--iterations N]\n".utf8))
             return 2
         }
-        var iterations = 5
+        var iterations = 10
         if let i = arguments.firstIndex(of: "--iterations"), i + 1 < arguments.count, let n = Int(arguments[i + 1]), n > 0 {
             iterations = n
         }
