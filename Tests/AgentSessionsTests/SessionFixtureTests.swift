@@ -145,6 +145,18 @@ import AgentSessions
         #expect(Session.summary([Message]()) == nil)
     }
 
+    @Test(arguments: [Fixtures.splitAssistant, Fixtures.legacyCost, Fixtures.missingResult, Fixtures.hooksAroundInit, Fixtures.transcript, Fixtures.noFinalNewline])
+    func arrayAndSequenceSummariesAgree(text: String) throws {
+        let messages = try Self.messages(text)
+        let summary = Session.summarize(messages)
+        #expect(summary == Session.summarize(messages.lazy.map { $0 }))
+        #expect(summary.sessionID == Session.extractSessionID(messages))
+        #expect(summary.costUSD == Session.calculateCost(messages))
+        #expect(summary.durationMS == Session.duration(messages))
+        #expect(summary.outcome == Session.outcome(messages))
+        #expect(summary.messageCount == messages.count)
+    }
+
     @Test func emptySession() {
         let summary = Session.summarize([Message]())
         #expect(summary.sessionID == nil)

@@ -51,10 +51,12 @@ public struct JSONObject: Sendable, Hashable {
     /// - Parameter key: The member name, compared exactly.
     public subscript(key: String) -> JSONValue? {
         get {
-            // Comparing lengths first skips most mismatches without a full string comparison.
+            // Index access borrows each member instead of copying it (a copy would
+            // retain every value it passes, touching cold memory); comparing lengths
+            // first skips most mismatches without a full string comparison.
             let length = key.utf8.count
-            for member in members where member.key.utf8.count == length && member.key == key {
-                return member.value
+            for index in members.indices where members[index].key.utf8.count == length && members[index].key == key {
+                return members[index].value
             }
             return nil
         }

@@ -98,6 +98,17 @@ public enum Session {
         return accumulator.summary
     }
 
+    /// All of the above in one pass over an array of messages (the same answers as
+    /// the `Sequence` version; this overload borrows the elements instead of
+    /// copying each one, which matters for a store that summarises on every save).
+    ///
+    /// - Parameter messages: The messages in order.
+    public static func summarize(_ messages: [Message]) -> SessionSummary {
+        var accumulator = SessionAccumulator()
+        for index in messages.indices { accumulator.add(messages[index]) }
+        return accumulator.summary
+    }
+
     static func lastResult(_ messages: some Sequence<Message>) -> Message? {
         var last: Message?
         for message in messages where message.type == "result" { last = message }

@@ -26,17 +26,17 @@ struct SessionAccumulator {
         var topModel: String?
         var apiMessage: JSONObject?
         var timestamp: String?
-        for member in object.members {
-            // Dispatch on the length first: a full string comparison per candidate
-            // key is the dominant cost otherwise.
-            let key = member.key
-            switch key.utf8.count {
-            case 4 where key == "type": type = member.value.stringValue
-            case 10 where key == "session_id": sessionID = member.value.stringValue
-            case 9 where key == "sessionId": camelSessionID = member.value.stringValue
-            case 9 where key == "timestamp": timestamp = member.value.stringValue
-            case 5 where key == "model": topModel = member.value.stringValue
-            case 7 where key == "message": apiMessage = member.value.objectValue
+        let members = object.members
+        for index in members.indices {
+            // Borrow members by index (no copy, so values we skip are never
+            // touched) and dispatch on the key's length before comparing it.
+            switch members[index].key.utf8.count {
+            case 4 where members[index].key == "type": type = members[index].value.stringValue
+            case 10 where members[index].key == "session_id": sessionID = members[index].value.stringValue
+            case 9 where members[index].key == "sessionId": camelSessionID = members[index].value.stringValue
+            case 9 where members[index].key == "timestamp": timestamp = members[index].value.stringValue
+            case 5 where members[index].key == "model": topModel = members[index].value.stringValue
+            case 7 where members[index].key == "message": apiMessage = members[index].value.objectValue
             default: break
             }
         }
