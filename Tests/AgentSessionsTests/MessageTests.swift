@@ -11,6 +11,8 @@ import AgentSessions
         #expect(message.json["x_future"]?["big"] == .uint(.max))
         #expect(try Message(parsing: Data(line.utf8)) == message)
         #expect(try Message(parsing: Array(line.utf8)) == message)
+        let fromRaw = try Array(line.utf8).withUnsafeBytes { raw throws(MessageError) in try Message(parsing: raw) }
+        #expect(fromRaw == message)
     }
 
     @Test func rejectsNonObjects() {

@@ -13,7 +13,9 @@ import Darwin
 /// Each message is yielded as soon as its line is complete. Lines end with `\n`
 /// or `\r\n`; a last line without a newline is read at end of file. Blank lines
 /// are skipped in both modes (they count for line numbers). A line holding a JSON
-/// array of objects yields each object.
+/// array of objects yields each object (the one-line form of
+/// `--output-format json`; a pretty-printed document spanning several lines is
+/// not a stream: read it whole with ``MessageReader``).
 ///
 /// Bad lines:
 /// - ``MessageParsingMode/strict``: `next()` throws
