@@ -12,14 +12,14 @@ import Foundation
 /// It also checks that our re-serialisation is byte-identical to every input line.
 ///
 /// Throughput is input (or output) bytes / seconds, in MB/s with MB = 10^6 bytes, best of
-/// N iterations (default 5 for ours, 2 for Foundation). One JSON object per line on stdout.
+/// N iterations (default 10 for ours, 2 for Foundation). One JSON object per line on stdout.
 enum CodecBenchmark {
     static func run(_ arguments: [String]) -> Int32 {
         guard let corpus = arguments.first else {
             FileHandle.standardError.write(Data("usage: sessions-bench codec CORPUS_DIR [--iterations N]\n".utf8))
             return 2
         }
-        var iterations = 5
+        var iterations = 10
         if let i = arguments.firstIndex(of: "--iterations"), i + 1 < arguments.count, let n = Int(arguments[i + 1]), n > 0 {
             iterations = n
         }
@@ -69,6 +69,10 @@ enum CodecBenchmark {
             }
         }
 
+        if arguments.contains("--session-only") {
+            sessionBenchmark(files)
+            return mismatches == 0 ? 0 : 1
+        }
         // Ours: parse.
         let parseSeconds = best(of: iterations) {
             var count = 0
@@ -123,37 +127,53 @@ enum CodecBenchmark {
     }
 
     /// Per session: read + summarise + re-serialise, as the store's ingest path does.
+    /// Reports the whole call's p50/p99 and the p50 of each phase.
     static func sessionBenchmark(_ files: [[UInt8]]) {
-        var latencies: [Double] = []
-        latencies.reserveCapacity(files.count)
+        var total: [Double] = [], read: [Double] = [], summarize: [Double] = [], write: [Double] = []
         let clock = ContinuousClock()
         var sink = 0
         for _ in 0..<3 {
-            latencies.removeAll(keepingCapacity: true)
+            total.removeAll(keepingCapacity: true)
+            read.removeAll(keepingCapacity: true)
+            summarize.removeAll(keepingCapacity: true)
+            write.removeAll(keepingCapacity: true)
             for file in files {
-                let start = clock.now
-                sink &+= ingest(file)
-                latencies.append(microseconds(clock.now - start))
+                let t0 = clock.now
+                guard let result = try? MessageReader.read(file, mode: .strict) else { continue }
+                let t1 = clock.now
+                let summary = Session.summarize(result.messages)
+                let t2 = clock.now
+                var buffer: [UInt8] = []
+                buffer.reserveCapacity(file.count + 64)
+                for message in result.messages {
+                    message.json.write(into: &buffer)
+                    buffer.append(UInt8(ascii: "\n"))
+                }
+                let t3 = clock.now
+                sink &+= buffer.count &+ summary.messageCount
+                total.append(microseconds(t3 - t0))
+                read.append(microseconds(t1 - t0))
+                summarize.append(microseconds(t2 - t1))
+                write.append(microseconds(t3 - t2))
             }
         }
-        latencies.sort()
-        let p50 = latencies[max(0, Int((0.5 * Double(latencies.count)).rounded(.up)) - 1)]
-        let p99 = latencies[max(0, Int((0.99 * Double(latencies.count)).rounded(.up)) - 1)]
         let meanBytes = Double(files.reduce(0) { $0 + $1.count }) / Double(max(1, files.count))
-        emit(["op": "codec_session", "count": files.count, "mean_session_bytes": (meanBytes * 10).rounded() / 10, "p50_us": (p50 * 10).rounded() / 10, "p99_us": (p99 * 10).rounded() / 10, "sink": sink & 1])
+        emit([
+            "op": "codec_session", "count": total.count, "mean_session_bytes": round1(meanBytes),
+            "p50_us": round1(percentile(total, 0.5)), "p99_us": round1(percentile(total, 0.99)),
+            "read_p50_us": round1(percentile(read, 0.5)), "summarize_p50_us": round1(percentile(summarize, 0.5)),
+            "serialize_p50_us": round1(percentile(write, 0.5)), "sink": sink & 1,
+        ])
     }
 
-    static func ingest(_ file: [UInt8]) -> Int {
-        guard let result = try? MessageReader.read(file, mode: .strict) else { return 0 }
-        let summary = Session.summarize(result.messages)
-        var buffer: [UInt8] = []
-        buffer.reserveCapacity(file.count + 64)
-        for message in result.messages {
-            message.json.write(into: &buffer)
-            buffer.append(UInt8(ascii: "\n"))
-        }
-        return buffer.count &+ summary.messageCount
+    /// Nearest-rank percentile (WORKLOAD.md §5).
+    static func percentile(_ values: [Double], _ q: Double) -> Double {
+        guard !values.isEmpty else { return 0 }
+        let sorted = values.sorted()
+        return sorted[max(0, Int((q * Double(sorted.count)).rounded(.up)) - 1)]
     }
+
+    static func round1(_ value: Double) -> Double { (value * 10).rounded() / 10 }
 
     static func best(of iterations: Int, _ body: () -> Int) -> Double {
         let clock = ContinuousClock()

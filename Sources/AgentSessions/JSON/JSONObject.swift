@@ -51,8 +51,12 @@ public struct JSONObject: Sendable, Hashable {
     /// - Parameter key: The member name, compared exactly.
     public subscript(key: String) -> JSONValue? {
         get {
-            for member in members where member.key == key {
-                return member.value
+            // Index access borrows each member instead of copying it (a copy would
+            // retain every value it passes, touching cold memory); comparing lengths
+            // first skips most mismatches without a full string comparison.
+            let length = key.utf8.count
+            for index in members.indices where members[index].key.utf8.count == length && members[index].key == key {
+                return members[index].value
             }
             return nil
         }

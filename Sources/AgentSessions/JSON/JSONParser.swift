@@ -16,8 +16,8 @@ struct JSONParser: ~Copyable {
     private var end = 0
     private var pos = 0
     private var depth = 0
-    private var values = JSONScratchStack<JSONValue>(capacity: 32)
-    private var members = JSONScratchStack<JSONObject.Member>(capacity: 64)
+    private var values = JSONScratchStack<JSONValue>(capacity: 16)
+    private var members = JSONScratchStack<JSONObject.Member>(capacity: 16)
     private var scratch: [UInt8] = []
 
     init() {}
@@ -213,10 +213,11 @@ struct JSONParser: ~Copyable {
         if !maybeNonASCII {
             return String(decoding: bytes, as: UTF8.self)
         }
-        if let string = String(validating: bytes, as: UTF8.self) {
-            return string
+        let invalid = Self.firstInvalidUTF8(bytes)
+        guard invalid == bytes.count else {
+            throw JSONParseError(code: .invalidUTF8, offset: start + invalid)
         }
-        throw JSONParseError(code: .invalidUTF8, offset: start + Self.firstInvalidUTF8(bytes))
+        return String(decoding: bytes, as: UTF8.self)
     }
 
     /// Continues a string at its first backslash, collecting bytes in `scratch`.
@@ -263,8 +264,11 @@ struct JSONParser: ~Copyable {
                 var scalar = try readHex4()
                 if scalar >= 0xD800 && scalar < 0xDC00 {
                     // A high surrogate must be followed by an escaped low surrogate.
+                    guard pos >= end || base[pos] == UInt8(ascii: "\\") else {
+                        throw JSONParseError(code: .invalidUnicodeEscape, offset: escapeStart)
+                    }
                     guard pos + 1 < end else { throw JSONParseError(code: .unexpectedEnd, offset: end) }
-                    guard base[pos] == UInt8(ascii: "\\"), base[pos + 1] == UInt8(ascii: "u") else {
+                    guard base[pos + 1] == UInt8(ascii: "u") else {
                         throw JSONParseError(code: .invalidUnicodeEscape, offset: escapeStart)
                     }
                     pos += 2
@@ -284,8 +288,9 @@ struct JSONParser: ~Copyable {
         if !nonASCII {
             return String(decoding: scratch, as: UTF8.self)
         }
-        if let string = String(validating: scratch, as: UTF8.self) {
-            return string
+        let valid = scratch.withUnsafeBufferPointer { Self.firstInvalidUTF8($0) == $0.count }
+        if valid {
+            return String(decoding: scratch, as: UTF8.self)
         }
         // Escapes only ever produce well-formed UTF-8, so the raw bytes are at fault:
         // find them in the input.

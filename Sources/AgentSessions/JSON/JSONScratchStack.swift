@@ -36,6 +36,9 @@ struct JSONScratchStack<Element>: ~Copyable {
     }
 
     /// Moves the elements from `start` to the top into a new array and pops them.
+    /// (Always inlined so that it is specialised: the generic version looks up the
+    /// array storage metadata at run time on every call.)
+    @inline(__always)
     mutating func popArray(from start: Int) -> [Element] {
         let n = count - start
         let source = storage + start

@@ -55,4 +55,16 @@ extension JSONValue {
         }
         self = try result.get()
     }
+
+    /// Parses one JSON text from any contiguous bytes (`ArraySlice<UInt8>`, ...).
+    ///
+    /// - Parameter bytes: The UTF-8 JSON text.
+    /// - Throws: ``JSONParseError`` naming the problem and its byte offset.
+    public init<Bytes: ContiguousBytes>(parsing bytes: Bytes) throws(JSONParseError) {
+        let result: Result<JSONValue, JSONParseError> = bytes.withUnsafeBytes { raw in
+            var parser = JSONParser()
+            return Result { () throws(JSONParseError) -> JSONValue in try parser.parse(raw) }
+        }
+        self = try result.get()
+    }
 }

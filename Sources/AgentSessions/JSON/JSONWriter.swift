@@ -15,7 +15,7 @@ struct JSONWriter: ~Copyable {
     private var count = 0
     private var capacity: Int
 
-    init(capacity: Int = 2048) {
+    init(capacity: Int = 1000) {
         self.capacity = Swift.max(capacity, 64)
         base = UnsafeMutablePointer<UInt8>.allocate(capacity: self.capacity)
     }

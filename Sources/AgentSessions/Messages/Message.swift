@@ -59,6 +59,17 @@ public struct Message: Sendable, Hashable {
         try self.init(json: value)
     }
 
+    /// Parses one line (one JSON object, without its newline) from raw bytes,
+    /// without copying them first.
+    ///
+    /// - Parameter line: The UTF-8 text of the message.
+    /// - Throws: ``MessageError/invalidJSON(_:)`` or ``MessageError/notAnObject(_:)``.
+    public init(parsing line: UnsafeRawBufferPointer) throws(MessageError) {
+        let value: JSONValue
+        do { value = try JSONValue(parsing: line) } catch { throw .invalidJSON(error) }
+        try self.init(json: value)
+    }
+
     /// The message as an object.
     public var object: JSONObject {
         if case .object(let object) = json { return object }

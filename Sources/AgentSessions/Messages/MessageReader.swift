@@ -1,4 +1,9 @@
 import Foundation
+#if canImport(Glibc)
+import Glibc
+#elseif canImport(Darwin)
+import Darwin
+#endif
 
 /// Reads a complete stream of messages from memory or a file.
 ///
@@ -86,8 +91,12 @@ public enum MessageReader {
         let end = buffer.count
         while lineStart < end {
             lineNumber += 1
-            var lineEnd = lineStart
-            while lineEnd < end && buffer[lineEnd] != 0x0A { lineEnd += 1 }
+            let lineEnd: Int
+            if let newline = memchr(buffer.baseAddress! + lineStart, 0x0A, end - lineStart) {
+                lineEnd = buffer.baseAddress!.distance(to: UnsafeRawPointer(newline))
+            } else {
+                lineEnd = end
+            }
             let line = UnsafeRawBufferPointer(rebasing: buffer[lineStart..<lineEnd])
             switch decoder.decode(line) {
             case .blank:

@@ -13,7 +13,9 @@ import Darwin
 /// Each message is yielded as soon as its line is complete. Lines end with `\n`
 /// or `\r\n`; a last line without a newline is read at end of file. Blank lines
 /// are skipped in both modes (they count for line numbers). A line holding a JSON
-/// array of objects yields each object.
+/// array of objects yields each object (the one-line form of
+/// `--output-format json`; a pretty-printed document spanning several lines is
+/// not a stream: read it whole with ``MessageReader``).
 ///
 /// Bad lines:
 /// - ``MessageParsingMode/strict``: `next()` throws
@@ -65,6 +67,8 @@ public struct MessageStream: AsyncSequence, Sendable {
     }
 
     private let fileDescriptor: Int32
+    /// Keeps a `FileHandle` (and so its descriptor) alive while the stream exists.
+    private let handle: FileHandle?
     private let configuration: Configuration
     private let onBadLine: (@Sendable (BadLine) -> Void)?
 
@@ -77,6 +81,7 @@ public struct MessageStream: AsyncSequence, Sendable {
     ///   - onBadLine: Called for each bad line in lenient mode.
     public init(fileDescriptor: Int32, configuration: Configuration = Configuration(), onBadLine: (@Sendable (BadLine) -> Void)? = nil) {
         self.fileDescriptor = fileDescriptor
+        self.handle = nil
         self.configuration = configuration
         self.onBadLine = onBadLine
     }
@@ -85,21 +90,38 @@ public struct MessageStream: AsyncSequence, Sendable {
     /// `fileHandleForReading`).
     ///
     /// - Parameters:
-    ///   - fileHandle: The handle; keep it alive and open while iterating.
+    ///   - fileHandle: The handle; the stream and its iterators keep it alive. Do
+    ///     not close it while iterating.
+    ///   - configuration: Mode and limits.
+    ///   - onBadLine: Called for each bad line in lenient mode.
+    public init(fileHandle: FileHandle, configuration: Configuration, onBadLine: (@Sendable (BadLine) -> Void)? = nil) {
+        self.fileDescriptor = fileHandle.fileDescriptor
+        self.handle = fileHandle
+        self.configuration = configuration
+        self.onBadLine = onBadLine
+    }
+
+    /// Creates a stream over a `FileHandle` (a file, or a `Pipe`'s
+    /// `fileHandleForReading`) with the default limits.
+    ///
+    /// - Parameters:
+    ///   - fileHandle: The handle; the stream and its iterators keep it alive. Do
+    ///     not close it while iterating.
     ///   - mode: Strict or lenient handling of bad lines.
     ///   - onBadLine: Called for each bad line in lenient mode.
     public init(fileHandle: FileHandle, mode: MessageParsingMode, onBadLine: (@Sendable (BadLine) -> Void)? = nil) {
-        self.init(fileDescriptor: fileHandle.fileDescriptor, configuration: Configuration(mode: mode), onBadLine: onBadLine)
+        self.init(fileHandle: fileHandle, configuration: Configuration(mode: mode), onBadLine: onBadLine)
     }
 
     /// Creates an iterator.
     public func makeAsyncIterator() -> AsyncIterator {
-        AsyncIterator(fileDescriptor: fileDescriptor, configuration: configuration, onBadLine: onBadLine)
+        AsyncIterator(fileDescriptor: fileDescriptor, handle: handle, configuration: configuration, onBadLine: onBadLine)
     }
 
     /// Reads lines and yields messages; see ``MessageStream``.
     public struct AsyncIterator: AsyncIteratorProtocol {
         private let fileDescriptor: Int32
+        private let handle: FileHandle?
         private let configuration: Configuration
         private let onBadLine: (@Sendable (BadLine) -> Void)?
         private let queue = DispatchQueue(label: "AgentSessions.MessageStream.read")
@@ -118,8 +140,9 @@ public struct MessageStream: AsyncSequence, Sendable {
         private var discardingLongLine = false
         private var atStart = true
 
-        init(fileDescriptor: Int32, configuration: Configuration, onBadLine: (@Sendable (BadLine) -> Void)?) {
+        init(fileDescriptor: Int32, handle: FileHandle?, configuration: Configuration, onBadLine: (@Sendable (BadLine) -> Void)?) {
             self.fileDescriptor = fileDescriptor
+            self.handle = handle
             self.configuration = configuration
             self.onBadLine = onBadLine
         }

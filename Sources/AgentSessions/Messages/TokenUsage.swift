@@ -39,12 +39,13 @@ public struct TokenUsage: Sendable, Hashable {
 
     init(object: JSONObject) {
         self.init()
-        for (key, value) in object {
-            switch key {
-            case "input_tokens": inputTokens = value.intValue ?? 0
-            case "output_tokens": outputTokens = value.intValue ?? 0
-            case "cache_creation_input_tokens": cacheCreationInputTokens = value.intValue ?? 0
-            case "cache_read_input_tokens": cacheReadInputTokens = value.intValue ?? 0
+        let members = object.members
+        for index in members.indices {
+            switch members[index].key.utf8.count {
+            case 12 where members[index].key == "input_tokens": inputTokens = members[index].value.intValue ?? 0
+            case 13 where members[index].key == "output_tokens": outputTokens = members[index].value.intValue ?? 0
+            case 27 where members[index].key == "cache_creation_input_tokens": cacheCreationInputTokens = members[index].value.intValue ?? 0
+            case 23 where members[index].key == "cache_read_input_tokens": cacheReadInputTokens = members[index].value.intValue ?? 0
             default: break
             }
         }

@@ -98,23 +98,30 @@ public enum Session {
         return accumulator.summary
     }
 
+    /// All of the above in one pass over an array of messages (the same answers as
+    /// the `Sequence` version; this overload borrows the elements instead of
+    /// copying each one, which matters for a store that summarises on every save).
+    ///
+    /// - Parameter messages: The messages in order.
+    public static func summarize(_ messages: [Message]) -> SessionSummary {
+        var accumulator = SessionAccumulator()
+        for index in messages.indices { accumulator.add(messages[index]) }
+        return accumulator.summary
+    }
+
     static func lastResult(_ messages: some Sequence<Message>) -> Message? {
         var last: Message?
         for message in messages where message.type == "result" { last = message }
         return last
     }
 
+    /// Trims whitespace and keeps at most ``summaryLength`` characters, walking
+    /// only the characters it keeps (never the whole text).
     static func shorten(_ text: String) -> String {
-        let trimmed = text.trimmingWhitespace()
-        guard trimmed.count > summaryLength else { return trimmed }
-        return String(trimmed.prefix(summaryLength))
-    }
-}
-
-extension String {
-    fileprivate func trimmingWhitespace() -> String {
-        guard let first = firstIndex(where: { !$0.isWhitespace }) else { return "" }
-        let last = lastIndex(where: { !$0.isWhitespace })!
-        return String(self[first...last])
+        guard let start = text.firstIndex(where: { !$0.isWhitespace }) else { return "" }
+        let end = text.index(start, offsetBy: summaryLength, limitedBy: text.endIndex) ?? text.endIndex
+        var kept = text[start..<end]
+        while let last = kept.last, last.isWhitespace { kept = kept.dropLast() }
+        return String(kept)
     }
 }

@@ -26,14 +26,17 @@ struct SessionAccumulator {
         var topModel: String?
         var apiMessage: JSONObject?
         var timestamp: String?
-        for (key, value) in object {
-            switch key {
-            case "type": type = value.stringValue
-            case "session_id": sessionID = value.stringValue
-            case "sessionId": camelSessionID = value.stringValue
-            case "model": topModel = value.stringValue
-            case "message": apiMessage = value.objectValue
-            case "timestamp": timestamp = value.stringValue
+        let members = object.members
+        for index in members.indices {
+            // Borrow members by index (no copy, so values we skip are never
+            // touched) and dispatch on the key's length before comparing it.
+            switch members[index].key.utf8.count {
+            case 4 where members[index].key == "type": type = members[index].value.stringValue
+            case 10 where members[index].key == "session_id": sessionID = members[index].value.stringValue
+            case 9 where members[index].key == "sessionId": camelSessionID = members[index].value.stringValue
+            case 9 where members[index].key == "timestamp": timestamp = members[index].value.stringValue
+            case 5 where members[index].key == "model": topModel = members[index].value.stringValue
+            case 7 where members[index].key == "message": apiMessage = members[index].value.objectValue
             default: break
             }
         }
