@@ -29,6 +29,10 @@ let package = Package(
         .testTarget(name: "SupervisionTests", dependencies: ["Supervision"]),
         .testTarget(name: "AgentSessionsTests", dependencies: ["AgentSessions"]),
         .testTarget(name: "SessionsCommandTests", dependencies: ["SessionsCommand"]),
+        // A test-only program that writes to a store and reports each acknowledged operation,
+        // so reliability tests can kill it (SIGKILL) or run several at once on one directory.
+        .executableTarget(name: "StoreWriter", dependencies: ["AgentSessions"], path: "Tests/Helpers/StoreWriter"),
+        .testTarget(name: "ReliabilityTests", dependencies: ["AgentSessions", "StoreWriter"]),
     ],
     swiftLanguageModes: [.v6]
 )

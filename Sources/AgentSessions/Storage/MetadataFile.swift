@@ -6,31 +6,32 @@ import Foundation
 /// (`created_at_unix`) so that a rebuild restores them bit for bit.
 enum MetadataFile {
     static func encode(_ m: SessionMetadata) -> [UInt8] {
-        var object: [String: Any] = [
-            "format_version": 1, "id": m.id,
-            "created_at": ISO8601.string(m.createdAt), "created_at_unix": m.createdAt.timeIntervalSince1970,
-            "updated_at": ISO8601.string(m.updatedAt), "updated_at_unix": m.updatedAt.timeIntervalSince1970,
-            "message_count": m.messageCount, "total_cost_usd": m.totalCostUSD, "turn_count": m.turnCount,
-            "tags": m.tags, "byte_size": m.byteSize,
+        var object: JSONObject = [
+            "format_version": 1, "id": .string(m.id),
+            "created_at": .string(ISO8601.string(m.createdAt)), "created_at_unix": .double(m.createdAt.timeIntervalSince1970),
+            "updated_at": .string(ISO8601.string(m.updatedAt)), "updated_at_unix": .double(m.updatedAt.timeIntervalSince1970),
+            "message_count": .int(Int64(m.messageCount)), "total_cost_usd": .double(m.totalCostUSD),
+            "turn_count": .int(Int64(m.turnCount)), "tags": .array(m.tags.map { .string($0) }),
+            "byte_size": .int(Int64(m.byteSize)),
         ]
-        if let summary = m.summary { object["summary"] = summary }
-        if let model = m.model { object["model"] = model }
-        let data = (try? JSONSerialization.data(withJSONObject: object, options: [.sortedKeys, .withoutEscapingSlashes])) ?? Data()
-        return Array(data) + [UInt8(ascii: "\n")]
+        if let summary = m.summary { object.append(key: "summary", value: .string(summary)) }
+        if let model = m.model { object.append(key: "model", value: .string(model)) }
+        var bytes = JSONValue.object(object).serialized()
+        bytes.append(UInt8(ascii: "\n"))
+        return bytes
     }
 
     static func decode(_ bytes: [UInt8]) -> SessionMetadata? {
-        guard let o = try? JSONSerialization.jsonObject(with: Data(bytes)) as? [String: Any],
-              o["format_version"] as? Int == 1, let id = o["id"] as? String,
-              let created = (o["created_at_unix"] as? NSNumber)?.doubleValue,
-              let updated = (o["updated_at_unix"] as? NSNumber)?.doubleValue,
-              let count = o["message_count"] as? Int, let cost = (o["total_cost_usd"] as? NSNumber)?.doubleValue,
-              let turns = o["turn_count"] as? Int, let tags = o["tags"] as? [String], let size = o["byte_size"] as? Int
+        guard let o = try? JSONValue(parsing: bytes), o["format_version"]?.intValue == 1, let id = o["id"]?.stringValue,
+              let created = o["created_at_unix"]?.doubleValue, let updated = o["updated_at_unix"]?.doubleValue,
+              let count = o["message_count"]?.intValue, let cost = o["total_cost_usd"]?.doubleValue,
+              let turns = o["turn_count"]?.intValue, let tags = o["tags"]?.arrayValue?.compactMap(\.stringValue),
+              let size = o["byte_size"]?.intValue
         else { return nil }
         return SessionMetadata(
             id: id, createdAt: Date(timeIntervalSince1970: created), updatedAt: Date(timeIntervalSince1970: updated),
             messageCount: count, totalCostUSD: cost, turnCount: turns, tags: tags,
-            summary: o["summary"] as? String, model: o["model"] as? String, byteSize: size)
+            summary: o["summary"]?.stringValue, model: o["model"]?.stringValue, byteSize: size)
     }
 }
 

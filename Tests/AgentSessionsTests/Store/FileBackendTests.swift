@@ -203,3 +203,16 @@ struct FileBackendTests {
         #endif
     }
 }
+
+@Suite("MetadataFile")
+struct MetadataFileTests {
+    @Test("metadata files round-trip every field exactly, fractional dates included (found by the kill test)")
+    func exactRoundTrip() throws {
+        let m = SessionMetadata(
+            id: "r16-41", createdAt: Date(timeIntervalSince1970: 1_763_733_868.123_456_7),
+            updatedAt: Date(timeIntervalSince1970: 1_763_733_868.987_654_3), messageCount: 2, totalCostUSD: 0.1 + 0.2,
+            turnCount: 3, tags: ["a", "ü"], summary: "line\n\"quoted\" 日本", model: "m", byteSize: 264)
+        #expect(MetadataFile.decode(MetadataFile.encode(m)) == m)
+        #expect(MetadataFile.decode(Array("{\"format_version\":2}".utf8)) == nil)
+    }
+}

@@ -1,0 +1,91 @@
+import AgentSessions
+import Foundation
+import Testing
+
+@Suite("Processes: kill -9 durability and several writers on one directory", .serialized)
+struct KillTests {
+    /// Kills per run; `AGENT_SESSIONS_KILLS` raises it for a long run.
+    static let kills = ProcessInfo.processInfo.environment["AGENT_SESSIONS_KILLS"].flatMap(Int.init) ?? 200
+    static let seed = ProcessInfo.processInfo.environment["AGENT_SESSIONS_SEED"].flatMap(UInt64.init) ?? 20261121
+
+    @Test("SIGKILL at random moments never loses or tears an acknowledged durable write")
+    func killNine() async throws {
+        let directory = NSTemporaryDirectory() + "agent-sessions-kill-\(UUID().uuidString)"
+        defer { try? FileManager.default.removeItem(atPath: directory) }
+        var random = SplitMix64(state: Self.seed)
+        var acknowledged: [String: Int] = [:]  // id -> acknowledged message count
+        var totalAcks = 0
+        for run in 0..<Self.kills {
+            let writer = try WriterProcess(directory: directory, run: run, seed: Self.seed)
+            // A random moment in the first 0.3 s: sometimes during open/recovery, mostly mid-write.
+            try await Task.sleep(for: .milliseconds(5 + random.below(300)))
+            writer.kill()
+            let acks = writer.acknowledgements()
+            for ack in acks { acknowledged[ack.id] = ack.count }
+            totalAcks += acks.count
+            let store = try await openForCheck(directory)
+            // This run's sessions fully; a sample of older ones.
+            let runIDs = try await store.search(tags: ["run\(run)"]).map(\.id)
+            let older = acknowledged.keys.filter { !$0.hasPrefix("r\(run)-") }.shuffled().prefix(10)
+            for id in Set(runIDs).union(older).union(acknowledged.keys.filter { $0.hasPrefix("r\(run)-") }) {
+                try await Self.check(id, in: store, acknowledged: acknowledged[id], seed: Self.seed, run: run)
+            }
+            await store.shutdown()
+        }
+        // Everything at the end, and the index against a full rebuild from the files.
+        let store = try await openForCheck(directory)
+        let all = try await store.listSessions().sessions
+        for id in acknowledged.keys { try await Self.check(id, in: store, acknowledged: acknowledged[id], seed: Self.seed, run: -1) }
+        #expect(Set(acknowledged.keys).isSubset(of: Set(all.map(\.id))))
+        await store.shutdown()
+        let copy = directory + "-rebuild"
+        defer { try? FileManager.default.removeItem(atPath: copy) }
+        try FileManager.default.copyItem(atPath: directory, toPath: copy)
+        try FileManager.default.removeItem(atPath: copy + "/index.snapshot")
+        let rebuilt = try await openForCheck(copy)
+        let fromFiles = try await rebuilt.listSessions().sessions
+        let differing = Set(fromFiles).symmetricDifference(Set(all))
+        #expect(differing.isEmpty, "index and full rebuild differ (seed \(Self.seed)): \(differing.sorted { $0.id < $1.id }.prefix(6))")
+        await rebuilt.shutdown()
+        #expect(totalAcks > Self.kills, "the writer acknowledged too little to prove anything (seed \(Self.seed))")
+    }
+
+    /// A stored session must hold a prefix of its deterministic message sequence at least as long
+    /// as what was acknowledged, and at most one unacknowledged operation more (never a torn one).
+    static func check(_ id: String, in store: SessionStore, acknowledged: Int?, seed: UInt64, run: Int) async throws {
+        let stored: StoredSession
+        do { stored = try await store.loadSession(id) } catch {
+            #expect(acknowledged == nil, "acknowledged session \(id) is missing (seed \(seed), run \(run)): \(error)")
+            return
+        }
+        let count = stored.messages.count
+        #expect(stored.metadata.messageCount == count, "index and file disagree for \(id) (seed \(seed))")
+        #expect(stored.messages == (0..<count).map { writerMessage(id, $0) }, "\(id) holds damaged messages (seed \(seed), run \(run))")
+        if let acknowledged {
+            #expect(count >= acknowledged && count <= acknowledged + 3, "\(id): \(count) stored, \(acknowledged) acknowledged (seed \(seed))")
+        } else {
+            #expect((1...6).contains(count), "unacknowledged \(id) has \(count) messages (seed \(seed))")
+        }
+    }
+
+    @Test("three writer processes on one directory at once: nothing lost, nothing duplicated, all agree")
+    func concurrentProcesses() async throws {
+        let directory = NSTemporaryDirectory() + "agent-sessions-procs-\(UUID().uuidString)"
+        defer { try? FileManager.default.removeItem(atPath: directory) }
+        let writers = try (0..<3).map { try WriterProcess(directory: directory, run: 1_000 + $0, seed: 7, operations: 300) }
+        var acknowledged: [String: Int] = [:]
+        for writer in writers {
+            writer.process.waitUntilExit()
+            #expect(writer.process.terminationStatus == 0)
+            for ack in writer.acknowledgements() { acknowledged[ack.id] = ack.count }
+        }
+        let store = try await openForCheck(directory)
+        let all = try await store.listSessions().sessions
+        #expect(all.count == acknowledged.count)
+        for (id, count) in acknowledged {
+            let stored = try await store.loadSession(id)
+            #expect(stored.messages == (0..<count).map { writerMessage(id, $0) })
+        }
+        await store.shutdown()
+    }
+}

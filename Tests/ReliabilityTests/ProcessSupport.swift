@@ -1,0 +1,81 @@
+import AgentSessions
+import Foundation
+import Testing
+
+/// Finds an executable product built next to the test bundle (`.build/debug/NAME`).
+func builtProduct(_ name: String) throws -> URL {
+    var directory = URL(fileURLWithPath: CommandLine.arguments[0]).deletingLastPathComponent()
+    for _ in 0..<4 {
+        let candidate = directory.appendingPathComponent(name)
+        if FileManager.default.isExecutableFile(atPath: candidate.path) { return candidate }
+        directory.deleteLastPathComponent()
+    }
+    throw ProcessTestError.missingProduct(name)
+}
+
+enum ProcessTestError: Error, CustomStringConvertible {
+    case missingProduct(String)
+    var description: String {
+        switch self {
+        case .missingProduct(let name): "\(name) was not built next to the tests; run `swift build` first"
+        }
+    }
+}
+
+/// The message StoreWriter writes at `position` of session `id` (kept in step with Tests/Helpers/StoreWriter).
+func writerMessage(_ id: String, _ position: Int) -> Message {
+    let text = "\(id) #\(position) — ünïcode 日本 \\\"quoted\\\" \\n line"
+    return try! Message(parsing: #"{"type":"user","n":\#(position),"message":{"role":"user","content":"\#(text)"},"session_id":"\#(id)"}"#)
+}
+
+/// A running StoreWriter whose acknowledgements are collected from its standard output.
+final class WriterProcess {
+    let process = Process()
+    private let output = Pipe()
+
+    init(directory: String, run: Int, seed: UInt64, durability: String = "--durable", operations: Int? = nil) throws {
+        process.executableURL = try builtProduct("StoreWriter")
+        process.arguments = [directory, String(run), String(seed), durability] + (operations.map { ["--operations", String($0)] } ?? [])
+        process.standardOutput = output
+        process.standardError = FileHandle.nullDevice
+        try process.run()
+    }
+
+    func kill() {
+        Foundation.kill(process.processIdentifier, SIGKILL)
+        process.waitUntilExit()
+    }
+
+    /// Every complete line the writer printed (call after it exited).
+    func acknowledgements() -> [(op: String, id: String, count: Int)] {
+        let data = output.fileHandleForReading.readDataToEndOfFile()
+        let text = String(decoding: data, as: UTF8.self)
+        var lines = text.split(separator: "\n", omittingEmptySubsequences: false)
+        if text.last != "\n" { lines.removeLast() }  // an unterminated line is not an acknowledgement
+        return lines.compactMap { line in
+            let parts = line.split(separator: " ")
+            guard parts.count == 3, let count = Int(parts[2]) else { return nil }
+            return (String(parts[0]), String(parts[1]), count)
+        }
+    }
+}
+
+/// A deterministic PRNG for kill timings, so a failing run is reproduced from its seed.
+struct SplitMix64 {
+    var state: UInt64
+    mutating func next() -> UInt64 {
+        state &+= 0x9E37_79B9_7F4A_7C15
+        var z = state
+        z = (z ^ (z >> 30)) &* 0xBF58_476D_1CE4_E5B9
+        z = (z ^ (z >> 27)) &* 0x94D0_49BB_1331_11EB
+        return z ^ (z >> 31)
+    }
+    mutating func below(_ n: Int) -> Int { Int(next() % UInt64(n)) }
+}
+
+/// Opens a store on `directory` (buffered, no cleanup child) for checking.
+func openForCheck(_ directory: String) async throws -> SessionStore {
+    var configuration = SessionStore.Configuration(directory: directory, durability: .buffered)
+    configuration.cleanup = nil
+    return try await SessionStore.start(configuration)
+}
