@@ -18,8 +18,9 @@ struct ByteWriter {
 
     mutating func metadata(_ m: SessionMetadata) {
         string(m.id)
-        f64(m.createdAt.timeIntervalSince1970)
-        f64(m.updatedAt.timeIntervalSince1970)
+        // Date stores seconds since 2001; converting through 1970 could change the last bit.
+        f64(m.createdAt.timeIntervalSinceReferenceDate)
+        f64(m.updatedAt.timeIntervalSinceReferenceDate)
         u64(UInt64(m.messageCount))
         f64(m.totalCostUSD)
         u64(UInt64(m.turnCount))
@@ -93,7 +94,7 @@ struct ByteReader {
         for _ in 0..<tagCount { tags.append(try string()) }
         let summary = try optionalString(), model = try optionalString()
         return SessionMetadata(
-            id: id, createdAt: Date(timeIntervalSince1970: created), updatedAt: Date(timeIntervalSince1970: updated),
+            id: id, createdAt: Date(timeIntervalSinceReferenceDate: created), updatedAt: Date(timeIntervalSinceReferenceDate: updated),
             messageCount: count, totalCostUSD: cost, turnCount: turns, tags: tags, summary: summary,
             model: model, byteSize: size)
     }

@@ -32,6 +32,12 @@ public final class FileBackend: StorageBackend {
     public private(set) var quarantined: [String] = []
 
     let checkpointThreshold: Int
+    /// Fails chosen file-system calls (tests only).
+    package var faults: FaultInjector? {
+        get { io.faults }
+        set { io.faults = newValue }
+    }
+    private var io = FileIO()
     /// Derives metadata from the message lines of a session file that lacks its `.meta.json`.
     var deriveMetadata: (@Sendable (_ id: String, _ lines: [UInt8], _ modified: Date) -> SessionMetadata?)?
 
@@ -107,9 +113,9 @@ public final class FileBackend: StorageBackend {
         defer { POSIX.unlock(lockFD) }
         let records = try recover()
         if durabilityMode.syncs {
-            let fd = journalFD, path = journalPath
+            let fd = journalFD, path = journalPath, io = io
             durability = DurabilityWaiter(start: DurabilityTicket(generation: generation, offset: position)) {
-                () throws(StoreError) in try POSIX.syncData(fd, path: path)
+                () throws(StoreError) in try io.syncData(fd, path: path)
             }
         }
         return records
@@ -117,7 +123,7 @@ public final class FileBackend: StorageBackend {
 
     private func checkFormat() throws(StoreError) {
         let path = directory + "/FORMAT"
-        if let bytes = try POSIX.readFile(path) {
+        if let bytes = try io.readFile(path) {
             let object = try? JSONSerialization.jsonObject(with: Data(bytes)) as? [String: Any]
             guard object?["format"] as? String == Self.formatName else {
                 throw .unsupportedFormat(path: path, found: String(decoding: bytes.prefix(80), as: UTF8.self))
@@ -126,12 +132,12 @@ public final class FileBackend: StorageBackend {
             guard version == Self.formatVersion else { throw .unsupportedFormat(path: path, found: "version \(version)") }
         } else {
             let text = "{\"format\":\"\(Self.formatName)\",\"version\":\(Self.formatVersion)}\n"
-            try POSIX.writeAtomically(Array(text.utf8), to: path, directory: directory, sync: true)
+            try io.writeAtomically(Array(text.utf8), to: path, directory: directory, sync: true)
         }
     }
 
     private func recover() throws(StoreError) -> [SessionMetadata] {
-        let header = try Journal.decodeHeader(POSIX.pread(journalFD, count: Journal.headerSize, at: 0, path: journalPath))
+        let header = try Journal.decodeHeader(io.pread(journalFD, count: Journal.headerSize, at: 0, path: journalPath))
         let snapshot = try loadSnapshot()
         if let snapshot, header == nil || snapshot.generation > header!.generation {
             // A checkpoint wrote its snapshot and stopped before emptying the log (or the log is
@@ -154,7 +160,7 @@ public final class FileBackend: StorageBackend {
         generation = header.generation
         let rebooted = header.bootID != Journal.currentBootID
         let size = try POSIX.size(journalFD, path: journalPath)
-        let bytes = try POSIX.pread(journalFD, count: size - Journal.headerSize, at: Journal.headerSize, path: journalPath)
+        let bytes = try io.pread(journalFD, count: size - Journal.headerSize, at: Journal.headerSize, path: journalPath)
         let (records, validEnd) = Journal.decodeRecords(bytes, base: Journal.headerSize)
         for record in records {
             apply(record.mutation, to: &files.index)
@@ -166,10 +172,10 @@ public final class FileBackend: StorageBackend {
         position = validEnd
         if snapshot?.generation != header.generation { try resolveOrphans(&files) }
         if rebooted {
-            try POSIX.syncFileSystem(journalFD, paths: records.map { sessionPath($0.mutation.id) }, directories: [sessionsDirectory])
-            try POSIX.pwriteAll(journalFD, Journal.encode(Journal.Header(generation: generation, bootID: Journal.currentBootID)),
+            try io.syncFileSystem(journalFD, paths: records.map { sessionPath($0.mutation.id) }, directories: [sessionsDirectory])
+            try io.pwriteAll(journalFD, Journal.encode(Journal.Header(generation: generation, bootID: Journal.currentBootID)),
                                 at: 0, path: journalPath)
-            try POSIX.syncData(journalFD, path: journalPath)
+            try io.syncData(journalFD, path: journalPath)
         }
         return Array(files.index.values)
     }
@@ -191,10 +197,10 @@ public final class FileBackend: StorageBackend {
 
     private func resetJournal(generation newGeneration: UInt64) throws(StoreError) {
         try POSIX.truncate(journalFD, to: 0, path: journalPath)
-        try POSIX.pwriteAll(journalFD, Journal.encode(Journal.Header(generation: newGeneration, bootID: Journal.currentBootID)),
+        try io.pwriteAll(journalFD, Journal.encode(Journal.Header(generation: newGeneration, bootID: Journal.currentBootID)),
                             at: 0, path: journalPath)
-        try POSIX.syncData(journalFD, path: journalPath)
-        try POSIX.syncDirectory(directory)
+        try io.syncData(journalFD, path: journalPath)
+        try io.syncDirectory(directory)
         generation = newGeneration
         position = Journal.headerSize
         dirty = [:]
@@ -205,7 +211,7 @@ public final class FileBackend: StorageBackend {
     private static let snapshotMagic: UInt32 = 0x5849_5341  // "ASIX"
 
     private func loadSnapshot() throws(StoreError) -> (generation: UInt64, records: [String: SessionMetadata])? {
-        guard let bytes = try POSIX.readFile(snapshotPath) else { return nil }
+        guard let bytes = try io.readFile(snapshotPath) else { return nil }
         var r = ByteReader(bytes, to: max(0, bytes.count - 4))
         do throws(ByteReader.Truncated) {
             guard bytes.count >= 28, try r.u32() == Self.snapshotMagic, try r.u32() == 1 else { throw ByteReader.Truncated() }
@@ -235,7 +241,7 @@ public final class FileBackend: StorageBackend {
         w.u64(UInt64(records.count))
         for record in records { w.metadata(record) }
         w.u32(CRC32.checksum(w.bytes, from: 0, to: w.bytes.count))
-        try POSIX.writeAtomically(w.bytes, to: snapshotPath, directory: directory, sync: true)
+        try io.writeAtomically(w.bytes, to: snapshotPath, directory: directory, sync: true)
     }
 
     // MARK: Rebuilding from the session files
@@ -252,7 +258,7 @@ public final class FileBackend: StorageBackend {
         for name in names where !name.hasPrefix(".") {
             if name.hasSuffix(".meta.json") {
                 let path = sessionsDirectory + "/" + name
-                if let bytes = try POSIX.readFile(path), let m = MetadataFile.decode(bytes) {
+                if let bytes = try io.readFile(path), let m = MetadataFile.decode(bytes) {
                     index[m.id] = m
                 } else {
                     try quarantine(path, reason: "metadata file cannot be parsed")
@@ -269,7 +275,7 @@ public final class FileBackend: StorageBackend {
     private func resolveOrphans(_ files: inout (index: [String: SessionMetadata], lineFiles: Set<String>)) throws(StoreError) {
         for id in files.lineFiles where files.index[id] == nil {
             let path = sessionPath(id)
-            guard let bytes = try POSIX.readFile(path) else { continue }
+            guard let bytes = try io.readFile(path) else { continue }
             let attributes = try? FileManager.default.attributesOfItem(atPath: path)
             let modified = attributes?[.modificationDate] as? Date ?? Date()
             if let m = deriveMetadata?(id, bytes, modified) {
@@ -288,7 +294,7 @@ public final class FileBackend: StorageBackend {
     private func quarantine(_ path: String, reason: String) throws(StoreError) {
         let name = (path as NSString).lastPathComponent
         let target = "\(quarantineDirectory)/\(name).\(Int(Date().timeIntervalSince1970))"
-        try POSIX.rename(path, target)
+        try io.rename(path, target)
         quarantined.append("\(target): \(reason)")
     }
 
@@ -315,7 +321,7 @@ public final class FileBackend: StorageBackend {
             Journal.encode(mutation, into: &buffer)
         }
         do {
-            try POSIX.pwriteAll(journalFD, buffer, at: position, path: journalPath)
+            try io.pwriteAll(journalFD, buffer, at: position, path: journalPath)
         } catch {
             // Nothing was acknowledged: drop whatever part of the batch reached the file.
             try? POSIX.truncate(journalFD, to: position, path: journalPath)
@@ -346,7 +352,7 @@ public final class FileBackend: StorageBackend {
     /// writer died before applying them. Call with the lock held.
     private func catchUp() throws(StoreError) -> [StorageChange] {
         var changes: [StorageChange] = []
-        let header = try Journal.decodeHeader(POSIX.pread(journalFD, count: Journal.headerSize, at: 0, path: journalPath))
+        let header = try Journal.decodeHeader(io.pread(journalFD, count: Journal.headerSize, at: 0, path: journalPath))
         if header?.generation != generation {
             // Another process checkpointed: its snapshot holds everything up to the new log.
             guard let snapshot = try loadSnapshot(), let header, snapshot.generation == header.generation else {
@@ -359,7 +365,7 @@ public final class FileBackend: StorageBackend {
         }
         let size = try POSIX.size(journalFD, path: journalPath)
         guard size > position else { return changes }
-        let bytes = try POSIX.pread(journalFD, count: size - position, at: position, path: journalPath)
+        let bytes = try io.pread(journalFD, count: size - position, at: position, path: journalPath)
         let (records, validEnd) = Journal.decodeRecords(bytes, base: position)
         for record in records {
             if !record.applied { try applyFileEffects(record) }
@@ -378,7 +384,7 @@ public final class FileBackend: StorageBackend {
     private func applyFileEffects(_ record: Journal.Record) throws(StoreError) {
         switch record.mutation {
         case .save(let m, let lines):
-            try POSIX.writeAtomically(lines, to: sessionPath(m.id), directory: sessionsDirectory, sync: false)
+            try io.writeAtomically(lines, to: sessionPath(m.id), directory: sessionsDirectory, sync: false)
         case .append(let m, let lines, let offset):
             let path = sessionPath(m.id)
             let fd = try POSIX.open(path, O_WRONLY | O_NOFOLLOW)
@@ -388,14 +394,14 @@ public final class FileBackend: StorageBackend {
                 throw .corrupted(path: path, reason: "file has \(size) bytes, the log expects \(offset)", quarantinedAt: nil)
             }
             if size > offset { try POSIX.truncate(fd, to: offset, path: path) }  // a torn or unacknowledged tail
-            try POSIX.pwriteAll(fd, lines, at: offset, path: path)
+            try io.pwriteAll(fd, lines, at: offset, path: path)
         case .update:
             break
         case .delete(let id):
             try POSIX.unlink(sessionPath(id))
             try POSIX.unlink(metaPath(id))
         }
-        try POSIX.pwriteAll(journalFD, [1, 0, 0, 0], at: record.offset + Journal.appliedFlagOffset, path: journalPath)
+        try io.pwriteAll(journalFD, [1, 0, 0, 0], at: record.offset + Journal.appliedFlagOffset, path: journalPath)
     }
 
     /// Writes the metadata files of every session changed since the last checkpoint, makes all
@@ -403,12 +409,12 @@ public final class FileBackend: StorageBackend {
     private func checkpoint(_ records: [SessionMetadata]) throws(StoreError) {
         for (id, metadata) in dirty {
             if let metadata {
-                try POSIX.writeAtomically(MetadataFile.encode(metadata), to: metaPath(id), directory: sessionsDirectory, sync: false)
+                try io.writeAtomically(MetadataFile.encode(metadata), to: metaPath(id), directory: sessionsDirectory, sync: false)
             } else {
                 try POSIX.unlink(metaPath(id))
             }
         }
-        try POSIX.syncFileSystem(
+        try io.syncFileSystem(
             journalFD, paths: dirty.keys.flatMap { [sessionPath($0), metaPath($0)] }, directories: [sessionsDirectory])
         try writeSnapshot(generation: generation + 1, records: records)
         try resetJournal(generation: generation + 1)
@@ -419,7 +425,7 @@ public final class FileBackend: StorageBackend {
 
     /// Returns what other processes changed since the last call: two system calls when nothing did.
     public func poll() throws(StoreError) -> [StorageChange] {
-        let head = try POSIX.pread(journalFD, count: 16, at: 0, path: journalPath)
+        let head = try io.pread(journalFD, count: 16, at: 0, path: journalPath)
         var r = ByteReader(head, from: 8)
         let onDisk = (try? r.u64()) ?? 0
         if onDisk == generation, try POSIX.size(journalFD, path: journalPath) == position { return [] }
@@ -438,7 +444,7 @@ public final class FileBackend: StorageBackend {
             throw error
         }
         defer { POSIX.close(fd) }
-        let bytes = try POSIX.pread(fd, count: metadata.byteSize, at: 0, path: path)
+        let bytes = try io.pread(fd, count: metadata.byteSize, at: 0, path: path)
         guard bytes.count == metadata.byteSize, bytes.last.map({ $0 == UInt8(ascii: "\n") }) ?? true else {
             throw .corrupted(path: path, reason: "expected \(metadata.byteSize) bytes ending in a newline, found \(bytes.count)",
                              quarantinedAt: nil)

@@ -123,7 +123,7 @@ enum Journal {
     /// This boot of the machine: a process crash keeps the page cache, a reboot may not.
     static let currentBootID: String = {
         #if os(Linux)
-        if let bytes = try? POSIX.readFile("/proc/sys/kernel/random/boot_id") {
+        if let bytes = try? FileIO().readFile("/proc/sys/kernel/random/boot_id") {
             return String(decoding: bytes, as: UTF8.self).trimmingCharacters(in: .whitespacesAndNewlines)
         }
         #endif

@@ -2,14 +2,15 @@ import Foundation
 
 /// The `sessions/<id>.meta.json` format: a session's metadata as one JSON object.
 ///
-/// Dates appear twice: as ISO-8601 text for people (`created_at`) and as exact Unix seconds
-/// (`created_at_unix`) so that a rebuild restores them bit for bit.
+/// Dates appear twice: as ISO-8601 text for people (`created_at`) and as the exact seconds
+/// since Foundation's reference date, 2001-01-01T00:00:00Z (`created_at_ref`), which is how
+/// `Date` stores them, so that a rebuild restores them bit for bit.
 enum MetadataFile {
     static func encode(_ m: SessionMetadata) -> [UInt8] {
         var object: JSONObject = [
             "format_version": 1, "id": .string(m.id),
-            "created_at": .string(ISO8601.string(m.createdAt)), "created_at_unix": .double(m.createdAt.timeIntervalSince1970),
-            "updated_at": .string(ISO8601.string(m.updatedAt)), "updated_at_unix": .double(m.updatedAt.timeIntervalSince1970),
+            "created_at": .string(ISO8601.string(m.createdAt)), "created_at_ref": .double(m.createdAt.timeIntervalSinceReferenceDate),
+            "updated_at": .string(ISO8601.string(m.updatedAt)), "updated_at_ref": .double(m.updatedAt.timeIntervalSinceReferenceDate),
             "message_count": .int(Int64(m.messageCount)), "total_cost_usd": .double(m.totalCostUSD),
             "turn_count": .int(Int64(m.turnCount)), "tags": .array(m.tags.map { .string($0) }),
             "byte_size": .int(Int64(m.byteSize)),
@@ -23,13 +24,13 @@ enum MetadataFile {
 
     static func decode(_ bytes: [UInt8]) -> SessionMetadata? {
         guard let o = try? JSONValue(parsing: bytes), o["format_version"]?.intValue == 1, let id = o["id"]?.stringValue,
-              let created = o["created_at_unix"]?.doubleValue, let updated = o["updated_at_unix"]?.doubleValue,
+              let created = o["created_at_ref"]?.doubleValue, let updated = o["updated_at_ref"]?.doubleValue,
               let count = o["message_count"]?.intValue, let cost = o["total_cost_usd"]?.doubleValue,
               let turns = o["turn_count"]?.intValue, let tags = o["tags"]?.arrayValue?.compactMap(\.stringValue),
               let size = o["byte_size"]?.intValue
         else { return nil }
         return SessionMetadata(
-            id: id, createdAt: Date(timeIntervalSince1970: created), updatedAt: Date(timeIntervalSince1970: updated),
+            id: id, createdAt: Date(timeIntervalSinceReferenceDate: created), updatedAt: Date(timeIntervalSinceReferenceDate: updated),
             messageCount: count, totalCostUSD: cost, turnCount: turns, tags: tags,
             summary: o["summary"]?.stringValue, model: o["model"]?.stringValue, byteSize: size)
     }

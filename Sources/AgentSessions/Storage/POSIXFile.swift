@@ -125,39 +125,4 @@ enum POSIX {
     }
 
     static func unlock(_ fd: Int32) { _ = flock(fd, LOCK_UN) }
-
-    /// Writes `bytes` to `path` atomically: a temporary file in the same directory, then
-    /// `rename` over the target. With `sync`, the file is flushed before the rename and the
-    /// directory after it, so the new content is durable when this returns.
-    static func writeAtomically(_ bytes: [UInt8], to path: String, directory: String, sync: Bool) throws(StoreError) {
-        let name = (path as NSString).lastPathComponent
-        let temporary = "\(directory)/.\(name).\(getpid()).tmp"
-        let fd = try open(temporary, O_WRONLY | O_CREAT | O_TRUNC)
-        do {
-            try pwriteAll(fd, bytes, at: 0, path: temporary)
-            if sync { try syncData(fd, path: temporary) }
-        } catch {
-            close(fd)
-            try? unlink(temporary)
-            throw error
-        }
-        close(fd)
-        do { try rename(temporary, path) } catch {
-            try? unlink(temporary)
-            throw error
-        }
-        if sync { try syncDirectory(directory) }
-    }
-
-    /// Reads a whole file; `nil` if it does not exist. With `followLinks: false`, a symbolic
-    /// link is refused (`ELOOP`) rather than followed.
-    static func readFile(_ path: String, followLinks: Bool = true) throws(StoreError) -> [UInt8]? {
-        let fd: Int32
-        do { fd = try open(path, O_RDONLY | (followLinks ? 0 : O_NOFOLLOW)) } catch {
-            if case .storageFailure(_, _, let code) = error, code == ENOENT { return nil }
-            throw error
-        }
-        defer { close(fd) }
-        return try pread(fd, count: size(fd, path: path), at: 0, path: path)
-    }
 }

@@ -19,6 +19,8 @@ public final class SessionStore: Sendable {
     public let configuration: Configuration
     private let supervisor: Supervisor
     let store: ChildHandle<SessionStoreActor>
+    /// Why the tree stopped (shut down, or failed after too many restarts); `nil` while it runs.
+    private let termination = Mutex<String?>(nil)
 
     /// The supervision tree's events: starts, exits (with reasons), restarts, shutdown.
     public var events: AsyncStream<SupervisorEvent> { supervisor.events }
@@ -27,6 +29,20 @@ public final class SessionStore: Sendable {
         self.configuration = configuration
         self.supervisor = supervisor
         self.store = store
+        Task { [weak self] in
+            let reason: String
+            do {
+                try await supervisor.awaitTermination()
+                reason = "the store has been shut down"
+            } catch {
+                reason = "the store stopped after repeated failures: \(error)"
+            }
+            self?.termination.withLock { $0 = reason }
+        }
+    }
+
+    private func checkRunning() throws(StoreError) {
+        if let reason = termination.withLock({ $0 }) { throw .unavailable(reason: reason) }
     }
 
     /// Starts a store tree and returns when the store is open.
@@ -69,6 +85,7 @@ public final class SessionStore: Sendable {
     // MARK: Reads (no actor hop)
 
     private func read<R>(_ body: (SessionTable) throws(StoreError) -> R) async throws(StoreError) -> R {
+        try checkRunning()
         let instance = store.instance
         if let table = instance?.table, table.isOpen {
             do { return try body(table) } catch {
@@ -139,6 +156,7 @@ public final class SessionStore: Sendable {
         let clock = ContinuousClock()
         let deadline = clock.now.advanced(by: configuration.callTimeout)
         while true {
+            try checkRunning()
             let crashedInstance: Mutex<SessionStoreActor?> = Mutex(nil)
             do {
                 return try await store.call(timeout: clock.now.duration(to: deadline)) { actor in
@@ -227,7 +245,7 @@ public final class SessionStore: Sendable {
             entries.append(SessionArchive.Entry(metadata: stored.metadata, messages: stored.messages))
         }
         let url = URL(fileURLWithPath: path)
-        try POSIX.writeAtomically(SessionArchive(entries: entries).encoded(), to: url.path,
+        try FileIO().writeAtomically(SessionArchive(entries: entries).encoded(), to: url.path,
                                   directory: url.deletingLastPathComponent().path, sync: configuration.durability.syncs)
         return entries.count
     }
@@ -239,7 +257,7 @@ public final class SessionStore: Sendable {
     /// and nothing is written. Then sessions are written in one transaction.
     /// - Parameter overwrite: replace stored sessions whose content differs (default: report them as conflicts).
     public func importSessions(from path: String, overwrite: Bool = false) async throws(StoreError) -> ImportReport {
-        guard let bytes = try POSIX.readFile(path, followLinks: false) else {
+        guard let bytes = try FileIO().readFile(path, followLinks: false) else {
             throw .invalidArchive(path: path, line: 0, reason: "no such file")
         }
         let archive = try SessionArchive.decode(bytes, path: path)

@@ -105,8 +105,13 @@ final class SessionTable: Sendable {
             guard let metadata = state.index[id] else { throw .notFound(id: id) }
             if let messages = state.cache.get(id) { return (metadata, messages) }
             let bytes: [UInt8]
-            do { bytes = try backend.readMessages(metadata) } catch {
-                // Another process may have rewritten the file after we followed its log: once more.
+            do throws(StoreError) { bytes = try backend.readMessages(metadata) } catch {
+                // Another process may have rewritten or deleted the file after we followed its
+                // log (the file then looks short or gone): follow the log once more and retry.
+                switch error {
+                case .corrupted, .notFound: break
+                default: throw error
+                }
                 Self.follow(try backend.poll(), &state)
                 guard let fresh = state.index[id] else { throw .notFound(id: id) }
                 bytes = try backend.readMessages(fresh)

@@ -1,0 +1,126 @@
+import Foundation
+import Synchronization
+#if canImport(Glibc)
+import Glibc
+#elseif canImport(Darwin)
+import Darwin
+#endif
+
+/// The file-system calls of the file backend, each checked first against an optional
+/// ``FaultInjector`` so tests can make the Nth write, sync, rename or read fail.
+struct FileIO: Sendable {
+    var faults: FaultInjector?
+
+    func pwriteAll(_ fd: Int32, _ bytes: [UInt8], at offset: Int, path: String) throws(StoreError) {
+        try faults?.check(.write, path: path)
+        try POSIX.pwriteAll(fd, bytes, at: offset, path: path)
+    }
+
+    func pread(_ fd: Int32, count: Int, at offset: Int, path: String) throws(StoreError) -> [UInt8] {
+        try faults?.check(.read, path: path)
+        return try POSIX.pread(fd, count: count, at: offset, path: path)
+    }
+
+    func syncData(_ fd: Int32, path: String) throws(StoreError) {
+        try faults?.check(.sync, path: path)
+        try POSIX.syncData(fd, path: path)
+    }
+
+    func syncDirectory(_ path: String) throws(StoreError) {
+        try faults?.check(.sync, path: path)
+        try POSIX.syncDirectory(path)
+    }
+
+    func syncFileSystem(_ fd: Int32, paths: [String], directories: [String]) throws(StoreError) {
+        try faults?.check(.sync, path: directories.first ?? "")
+        try POSIX.syncFileSystem(fd, paths: paths, directories: directories)
+    }
+
+    func rename(_ from: String, _ to: String) throws(StoreError) {
+        try faults?.check(.rename, path: to)
+        try POSIX.rename(from, to)
+    }
+
+    /// Writes `bytes` to `path` atomically: a temporary file in the same directory, then
+    /// `rename` over the target. With `sync`, the file is flushed before the rename and the
+    /// directory after it, so the new content is durable when this returns. On failure the
+    /// temporary file is removed and the target is untouched.
+    func writeAtomically(_ bytes: [UInt8], to path: String, directory: String, sync: Bool) throws(StoreError) {
+        let name = (path as NSString).lastPathComponent
+        let temporary = "\(directory)/.\(name).\(getpid()).tmp"
+        let fd = try POSIX.open(temporary, O_WRONLY | O_CREAT | O_TRUNC | O_NOFOLLOW)
+        do {
+            try pwriteAll(fd, bytes, at: 0, path: temporary)
+            if sync { try syncData(fd, path: temporary) }
+        } catch {
+            POSIX.close(fd)
+            try? POSIX.unlink(temporary)
+            throw error
+        }
+        POSIX.close(fd)
+        do { try rename(temporary, path) } catch {
+            try? POSIX.unlink(temporary)
+            throw error
+        }
+        if sync { try syncDirectory(directory) }
+    }
+
+    /// Reads a whole file; `nil` if it does not exist. With `followLinks: false`, a symbolic
+    /// link is refused (`ELOOP`) rather than followed.
+    func readFile(_ path: String, followLinks: Bool = true) throws(StoreError) -> [UInt8]? {
+        let fd: Int32
+        do { fd = try POSIX.open(path, O_RDONLY | (followLinks ? 0 : O_NOFOLLOW)) } catch {
+            if case .storageFailure(_, _, let code) = error, code == ENOENT { return nil }
+            throw error
+        }
+        defer { POSIX.close(fd) }
+        return try pread(fd, count: POSIX.size(fd, path: path), at: 0, path: path)
+    }
+}
+
+/// A test hook that makes chosen file-system calls of a ``FileBackend`` fail with a chosen
+/// `errno`, as a failing disk would (EIO, ENOSPC, EACCES, ...). Calls are counted per kind.
+package final class FaultInjector: Sendable {
+    /// The kinds of call that can be failed.
+    package enum Call: String, Sendable, CaseIterable {
+        case write, sync, rename, read
+    }
+
+    private struct State {
+        var counts: [Call: Int] = [:]
+        var planned: [Call: [Int: Int32]] = [:]
+        var failures: [(Call, String)] = []
+    }
+
+    private let state = Mutex(State())
+
+    /// Creates an injector that fails nothing until told to.
+    package init() {}
+
+    /// Makes the `n`th call of `kind` from now (1 = the next one) fail with `errno`.
+    package func fail(_ kind: Call, call n: Int, errno: Int32) {
+        state.withLock { state in
+            let target = (state.counts[kind] ?? 0) + n
+            state.planned[kind, default: [:]][target] = errno
+        }
+    }
+
+    /// How many calls of `kind` have been made.
+    package func count(_ kind: Call) -> Int { state.withLock { $0.counts[kind] ?? 0 } }
+
+    /// The calls that were failed, with their paths.
+    package var injected: [(Call, String)] { state.withLock { $0.failures } }
+
+    func check(_ kind: Call, path: String) throws(StoreError) {
+        let failure: Int32? = state.withLock { state in
+            let n = (state.counts[kind] ?? 0) + 1
+            state.counts[kind] = n
+            guard let code = state.planned[kind]?.removeValue(forKey: n) else { return nil }
+            state.failures.append((kind, path))
+            return code
+        }
+        if let failure {
+            throw .storageFailure(path: path, operation: "\(kind.rawValue) (injected)", errno: failure)
+        }
+    }
+}

@@ -1,0 +1,138 @@
+import Foundation
+import Supervision
+import Testing
+@testable import AgentSessions
+
+@Suite("Fault injection: failing writes, syncs, renames and reads")
+struct FaultInjectionTests {
+    struct Case: Sendable, CustomTestStringConvertible {
+        var call: FaultInjector.Call
+        var nth: Int
+        var errno: Int32
+        var testDescription: String { "\(call) #\(nth) errno \(errno)" }
+    }
+
+    /// A durable store whose FileBackend (and every restarted one) fails as `faults` says.
+    static func start(_ directory: String, _ faults: FaultInjector, intensity: RestartIntensity = .default) async throws -> SessionStore {
+        var configuration = SessionStore.Configuration(directory: directory, durability: .durable)
+        configuration.cleanup = nil
+        configuration.restartIntensity = intensity
+        configuration.backend = {
+            let backend = FileBackend(directory: directory, durability: .durable)
+            backend.faults = faults
+            return backend
+        }
+        return try await SessionStore.start(configuration)
+    }
+
+    /// Opens a copy of the store without its snapshot: the index a full rebuild from the files gives.
+    static func rebuiltIndex(_ directory: String) async throws -> Set<SessionMetadata> {
+        let copy = directory + "-copy"
+        defer { try? FileManager.default.removeItem(atPath: copy) }
+        try FileManager.default.copyItem(atPath: directory, toPath: copy)
+        try? FileManager.default.removeItem(atPath: copy + "/index.snapshot")
+        var configuration = SessionStore.Configuration(directory: copy, durability: .buffered)
+        configuration.cleanup = nil
+        let store = try await SessionStore.start(configuration)
+        let all = Set(try await store.listSessions().sessions)
+        await store.shutdown()
+        return all
+    }
+
+    @Test("a failed write path call is a typed error, the actor restarts, and the store stays consistent", arguments: [
+        Case(call: .write, nth: 1, errno: EIO), Case(call: .write, nth: 1, errno: ENOSPC), Case(call: .write, nth: 2, errno: ENOSPC),
+        Case(call: .write, nth: 3, errno: EACCES), Case(call: .sync, nth: 1, errno: EIO), Case(call: .rename, nth: 1, errno: EACCES),
+        Case(call: .rename, nth: 1, errno: ENOSPC),
+    ])
+    func writeFailures(_ fault: Case) async throws {
+        let directory = NSTemporaryDirectory() + "agent-sessions-fault-\(UUID().uuidString)"
+        defer { try? FileManager.default.removeItem(atPath: directory) }
+        let faults = FaultInjector()
+        let store = try await Self.start(directory, faults)
+        var events = store.events.makeAsyncIterator()
+        for i in 0..<5 { try await store.saveSession("s\(i)", messages: [writerMessage("s\(i)", 0)], tags: ["t"]) }
+        try await store.appendMessages("s0", [writerMessage("s0", 1)])
+        faults.fail(fault.call, call: fault.nth, errno: fault.errno)
+        let error = await #expect(throws: StoreError.self) {
+            try await store.saveSession("failing", messages: [writerMessage("failing", 0)])
+        }
+        guard case .storageFailure(_, let operation, let code) = try #require(error) else {
+            Issue.record("expected storage_failure, got \(String(describing: error))")
+            return
+        }
+        #expect(code == fault.errno)
+        #expect(operation.hasPrefix(fault.call.rawValue))
+        #expect(faults.injected.count == 1)
+        var restarted = false
+        while let event = await events.next() {
+            if case .childRestarted(id: "store", _) = event { restarted = true; break }
+        }
+        #expect(restarted)
+        // Every acknowledged write is intact, the failed one is all there or not at all,
+        // the store takes writes again, and its index equals a full rebuild from the files.
+        for i in 0..<5 {
+            let expected = (0..<(i == 0 ? 2 : 1)).map { writerMessage("s\(i)", $0) }
+            #expect(try await store.loadSession("s\(i)").messages == expected)
+        }
+        if let failed = try? await store.loadSession("failing") {
+            #expect(failed.messages == [writerMessage("failing", 0)])
+        }
+        try await store.saveSession("after", messages: [writerMessage("after", 0)])
+        let live = Set(try await store.listSessions().sessions)
+        await store.shutdown()
+        let rebuilt = try await Self.rebuiltIndex(directory)
+        #expect(rebuilt == live, "only in the index: \(live.subtracting(rebuilt)); only rebuilt: \(rebuilt.subtracting(live))")
+    }
+
+    @Test("a failed read is a typed error for that call only; the actor keeps running", arguments: [EIO, EACCES])
+    func readFailure(_ code: Int32) async throws {
+        let directory = NSTemporaryDirectory() + "agent-sessions-fault-\(UUID().uuidString)"
+        defer { try? FileManager.default.removeItem(atPath: directory) }
+        let faults = FaultInjector()
+        var configuration = SessionStore.Configuration(directory: directory, durability: .buffered)
+        configuration.cleanup = nil
+        configuration.cacheBytes = 0  // every load reads the file
+        configuration.backend = {
+            let backend = FileBackend(directory: directory, durability: .buffered)
+            backend.faults = faults
+            return backend
+        }
+        let store = try await SessionStore.start(configuration)
+        try await store.saveSession("s", messages: [writerMessage("s", 0)])
+        let instance = try #require(store.store.instance)
+        faults.fail(.read, call: 2, errno: code)  // the first read is the log-header poll; the second, the file
+        await #expect(throws: StoreError.self) { try await store.loadSession("s") }
+        #expect(faults.injected.map(\.0) == [.read], "reads so far: \(faults.count(.read))")
+        #expect(try await store.loadSession("s").messages == [writerMessage("s", 0)])
+        #expect(store.store.instance === instance)  // no crash, no restart
+        await store.shutdown()
+    }
+
+    @Test("a disk that keeps failing exhausts the restart intensity: the tree fails and says so")
+    func escalation() async throws {
+        let directory = NSTemporaryDirectory() + "agent-sessions-fault-\(UUID().uuidString)"
+        defer { try? FileManager.default.removeItem(atPath: directory) }
+        let faults = FaultInjector()
+        let store = try await Self.start(directory, faults, intensity: RestartIntensity(maxRestarts: 2, period: .seconds(60)))
+        var events = store.events.makeAsyncIterator()
+        try await store.saveSession("kept", messages: [writerMessage("kept", 0)])
+        for n in 1...3 { faults.fail(.write, call: n, errno: ENOSPC) }
+        for i in 0..<3 { await #expect(throws: StoreError.self) { try await store.saveSession("x\(i)", messages: []) } }
+        var seen: [String] = []
+        while let event = await events.next() {
+            switch event {
+            case .childRestarted: seen.append("restarted")
+            case .intensityExceeded: seen.append("intensity")
+            case .failed: seen.append("failed")
+            default: break
+            }
+            if seen.last == "failed" { break }
+        }
+        #expect(seen == ["restarted", "restarted", "intensity", "failed"])
+        await #expect(throws: StoreError.self) { try await store.session("kept") }
+        // The data is intact on disk for the next process.
+        let reopened = try await openForCheck(directory)
+        #expect(try await reopened.loadSession("kept").messages == [writerMessage("kept", 0)])
+        await reopened.shutdown()
+    }
+}
