@@ -192,9 +192,8 @@ public final class SessionStore: Sendable {
         _ id: String, messages: [Message], tags: [String] = [], summary: String? = nil,
         createdAt: Date? = nil, updatedAt: Date? = nil
     ) async throws(StoreError) -> SessionMetadata {
-        try await call { (actor) throws(StoreError) in
-            try await actor.saveSession(id, messages: messages, tags: tags, summary: summary, createdAt: createdAt, updatedAt: updatedAt)
-        }
+        let prepared = try PreparedSave(id, messages: messages, tags: tags, summary: summary, createdAt: createdAt, updatedAt: updatedAt)
+        return try await call { (actor) throws(StoreError) in try await actor.commit(prepared) }
     }
 
     /// Saves a session from JSON-lines bytes; see ``SessionStoreActor/saveSession(_:jsonLines:tags:summary:createdAt:updatedAt:)``.
@@ -210,7 +209,8 @@ public final class SessionStore: Sendable {
     /// Appends messages to a stored session. See ``SessionStoreActor/appendMessages(_:_:at:)``.
     @discardableResult
     public func appendMessages(_ id: String, _ messages: [Message], at: Date? = nil) async throws(StoreError) -> SessionMetadata {
-        try await call { (actor) throws(StoreError) in try await actor.appendMessages(id, messages, at: at) }
+        let prepared = try PreparedAppend(id, messages: messages, at: at)
+        return try await call { (actor) throws(StoreError) in try await actor.commit(prepared) }
     }
 
     /// Deletes a session. - Throws: ``StoreError/notFound(id:)``.

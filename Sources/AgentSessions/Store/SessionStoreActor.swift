@@ -89,29 +89,19 @@ public actor SessionStoreActor: SupervisedChild {
         _ id: String, messages: [Message], tags: [String] = [], summary: String? = nil,
         createdAt: Date? = nil, updatedAt: Date? = nil
     ) async throws(StoreError) -> SessionMetadata {
-        try SessionID.validate(id)
-        for tag in tags { try SessionID.validateTag(tag) }
-        let lines = MessageLines.encode(messages)
-        let facts = Session.summarize(messages)
+        try await commit(PreparedSave(id, messages: messages, tags: tags, summary: summary, createdAt: createdAt, updatedAt: updatedAt))
+    }
+
+    /// Commits a save whose encoding and summary were computed by the caller, off the actor.
+    func commit(_ save: PreparedSave) async throws(StoreError) -> SessionMetadata {
         let time = now()
         return try await commit { (index) throws(StoreError) in
             let metadata = SessionMetadata(
-                id: id, createdAt: index[id]?.createdAt ?? createdAt ?? time, updatedAt: updatedAt ?? time,
-                messageCount: messages.count, totalCostUSD: facts.costUSD, turnCount: facts.turns.assistantMessages,
-                tags: tags, summary: summary ?? facts.summary, model: facts.model, byteSize: lines.count)
-            return ([.save(metadata, lines: lines)], [.replace(id: id, messages: messages, bytes: lines.count)], metadata)
+                id: save.id, createdAt: index[save.id]?.createdAt ?? save.createdAt ?? time, updatedAt: save.updatedAt ?? time,
+                messageCount: save.messages.count, totalCostUSD: save.facts.costUSD, turnCount: save.facts.turns.assistantMessages,
+                tags: save.tags, summary: save.summary ?? save.facts.summary, model: save.facts.model, byteSize: save.lines.count)
+            return ([.save(metadata, lines: save.lines)], [.replace(id: save.id, messages: save.messages, bytes: save.lines.count)], metadata)
         }
-    }
-
-    /// Saves a session from JSON-lines bytes (a stream-json or transcript file), rejecting
-    /// any line that is not a JSON object with ``StoreError/invalidMessage(id:index:reason:)``
-    /// before anything is written. Otherwise as ``saveSession(_:messages:tags:summary:createdAt:updatedAt:)``.
-    public func saveSession(
-        _ id: String, jsonLines: [UInt8], tags: [String] = [], summary: String? = nil,
-        createdAt: Date? = nil, updatedAt: Date? = nil
-    ) async throws(StoreError) -> SessionMetadata {
-        let messages = try Self.parse(jsonLines, id: id)
-        return try await saveSession(id, messages: messages, tags: tags, summary: summary, createdAt: createdAt, updatedAt: updatedAt)
     }
 
     static func parse(_ bytes: [UInt8], id: String) throws(StoreError) -> [Message] {
@@ -127,22 +117,24 @@ public actor SessionStoreActor: SupervisedChild {
     /// Cost follows the last `result` among the new messages if there is one; turn counts add up.
     /// - Throws: ``StoreError/notFound(id:)`` when the session does not exist; storage errors as for save.
     public func appendMessages(_ id: String, _ messages: [Message], at: Date? = nil) async throws(StoreError) -> SessionMetadata {
-        try SessionID.validate(id)
-        let lines = MessageLines.encode(messages)
-        let facts = Session.summarize(messages)
-        let time = at ?? now()
-        let hasResult = messages.contains { $0.type == "result" }
+        try await commit(PreparedAppend(id, messages: messages, at: at))
+    }
+
+    /// Commits an append whose encoding and summary were computed by the caller, off the actor.
+    func commit(_ append: PreparedAppend) async throws(StoreError) -> SessionMetadata {
+        let time = append.at ?? now()
         return try await commit { (index) throws(StoreError) in
-            guard var metadata = index[id] else { throw .notFound(id: id) }
+            guard var metadata = index[append.id] else { throw .notFound(id: append.id) }
             let offset = metadata.byteSize
             metadata.updatedAt = time
-            metadata.messageCount += messages.count
-            metadata.byteSize += lines.count
-            metadata.turnCount += facts.turns.assistantMessages
-            if hasResult { metadata.totalCostUSD = facts.costUSD }
-            if metadata.model == nil { metadata.model = facts.model }
-            if metadata.summary == nil { metadata.summary = facts.summary }
-            return ([.append(metadata, lines: lines, offset: offset)], [.append(id: id, messages: messages, bytes: lines.count)], metadata)
+            metadata.messageCount += append.messages.count
+            metadata.byteSize += append.lines.count
+            metadata.turnCount += append.facts.turns.assistantMessages
+            if append.hasResult { metadata.totalCostUSD = append.facts.costUSD }
+            if metadata.model == nil { metadata.model = append.facts.model }
+            if metadata.summary == nil { metadata.summary = append.facts.summary }
+            return ([.append(metadata, lines: append.lines, offset: offset)],
+                    [.append(id: append.id, messages: append.messages, bytes: append.lines.count)], metadata)
         }
     }
 
@@ -225,6 +217,51 @@ public actor SessionStoreActor: SupervisedChild {
             }
             return (mutations, [], report)
         }
+    }
+}
+
+/// A validated save, encoded and summarised, ready to commit.
+struct PreparedSave: Sendable {
+    let id: String
+    let messages: [Message]
+    let lines: [UInt8]
+    let facts: SessionSummary
+    let tags: [String]
+    let summary: String?
+    let createdAt: Date?
+    let updatedAt: Date?
+
+    init(_ id: String, messages: [Message], tags: [String], summary: String?, createdAt: Date?, updatedAt: Date?) throws(StoreError) {
+        try SessionID.validate(id)
+        for tag in tags { try SessionID.validateTag(tag) }
+        self.id = id
+        self.messages = messages
+        lines = MessageLines.encode(messages)
+        facts = Session.summarize(messages)
+        self.tags = tags
+        self.summary = summary
+        self.createdAt = createdAt
+        self.updatedAt = updatedAt
+    }
+}
+
+/// A validated append, encoded and summarised, ready to commit.
+struct PreparedAppend: Sendable {
+    let id: String
+    let messages: [Message]
+    let lines: [UInt8]
+    let facts: SessionSummary
+    let hasResult: Bool
+    let at: Date?
+
+    init(_ id: String, messages: [Message], at: Date?) throws(StoreError) {
+        try SessionID.validate(id)
+        self.id = id
+        self.messages = messages
+        lines = MessageLines.encode(messages)
+        facts = Session.summarize(messages)
+        hasResult = messages.contains { $0.type == "result" }
+        self.at = at
     }
 }
 

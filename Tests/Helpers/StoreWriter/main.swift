@@ -11,6 +11,10 @@
 //     save <id> <messageCount>
 //     append <id> <messageCountAfter>
 // With --operations N it stops after N operations and exits 0; otherwise it runs until killed.
+//
+//     StoreWriter soak DIR SECONDS [TASKS]
+//
+// runs a mixed workload (see Soak.swift) and prints one JSON sample per second.
 import AgentSessions
 import Foundation
 
@@ -33,6 +37,10 @@ func message(_ id: String, _ position: Int) -> Message {
 }
 
 let arguments = CommandLine.arguments
+if arguments.count >= 4, arguments[1] == "soak", let seconds = Double(arguments[3]) {
+    try await Soak.run(directory: arguments[2], seconds: seconds, tasks: arguments.count > 4 ? Int(arguments[4]) ?? 16 : 16)
+    exit(0)
+}
 guard arguments.count >= 4, let run = Int(arguments[2]), let seed = UInt64(arguments[3]) else {
     FileHandle.standardError.write(Data("usage: StoreWriter DIR RUN SEED [--durable|--buffered] [--operations N]\n".utf8))
     exit(2)
