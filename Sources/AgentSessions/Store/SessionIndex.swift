@@ -81,9 +81,9 @@ struct SessionIndex: Sendable {
         if limit == 0 { return SessionPage(sessions: [], nextCursor: nil) }
         let cursor = query.cursor.flatMap { $0.sort == query.sort ? $0 : nil }
         let plan = candidatePlan(query)
-        // With a small limit and a large candidate set, walking the sort order and stopping
-        // at the limit reads fewer records than collecting and sorting every candidate.
-        if plan.count > records.count / 3, query.limit != nil {
+        // With a large candidate set, walking the records in the (already sorted) order of the
+        // query and stopping at the limit beats collecting and sorting every candidate.
+        if plan.count > records.count / 3 {
             return walk(query, limit: limit, cursor: cursor)
         }
         var matches: [(key: Double, id: String, record: SessionMetadata)] = []
@@ -178,6 +178,7 @@ struct SessionIndex: Sendable {
         // Ascending arrays, ties by id ascending; a descending order walks keys backwards but
         // must still visit equal keys with ids ascending.
         var result: [SessionMetadata] = []
+        result.reserveCapacity(min(limit, records.count))
         var position = query.sort.descending ? keys.count - 1 : 0
         if let cursor {
             if query.sort.descending {
@@ -196,17 +197,21 @@ struct SessionIndex: Sendable {
             }
         }
         while position >= 0 && position < keys.count {
-            // Group equal keys so ties come out id-ascending in both directions.
+            // Visit a run of equal keys id-ascending in both directions.
             let key = keys[position].key
-            let groupStart = query.sort.descending ? keys.position(ofKey: key, strict: false) : position
-            let groupEnd = query.sort.descending ? position + 1 : keys.position(ofKey: key, strict: true)
-            for i in groupStart..<groupEnd {
+            var low = position, high = position
+            if query.sort.descending {
+                while low > 0 && keys[low - 1].key == key { low -= 1 }
+            } else {
+                while high + 1 < keys.count && keys[high + 1].key == key { high += 1 }
+            }
+            for i in low...high {
                 if let record = records[keys[i].id], query.matches(record) {
                     result.append(record)
                     if result.count == limit { return page(result, query) }
                 }
             }
-            position = query.sort.descending ? groupStart - 1 : groupEnd
+            position = query.sort.descending ? low - 1 : high + 1
         }
         return SessionPage(sessions: result, nextCursor: nil)
     }
