@@ -18,6 +18,11 @@ import Synchronization
 /// happens in one locked transaction); the only `await` is the durability wait afterwards,
 /// during which other writes may proceed and share the next sync (group commit).
 public actor SessionStoreActor: SupervisedChild {
+    // The actor's own serial queue: its blocking file I/O (and `flock` waits on other
+    // processes) runs there, never on Swift's small cooperative thread pool.
+    private nonisolated let executor = QueueExecutor(label: "agent-sessions.store")
+    /// Runs this actor on its own serial dispatch queue (see `QueueExecutor`).
+    public nonisolated var unownedExecutor: UnownedSerialExecutor { executor.asUnownedSerialExecutor() }
     nonisolated let table: SessionTable
     nonisolated let now: @Sendable () -> Date
     private let crashes = AsyncStream<StoreError>.makeStream()
