@@ -97,12 +97,25 @@ public final class FileBackend: StorageBackend {
 
     /// Creates or opens the directory, checks its format, and recovers the index from the
     /// snapshot and the log (or, without a usable snapshot, from every metadata file).
+    /// - Throws: ``StoreError/readOnly(path:)`` when the directory cannot be created or written
+    ///   (permissions, a read-only file system); other ``StoreError``s for other failures.
     public func open() throws(StoreError) -> [SessionMetadata] {
         do {
-            try FileManager.default.createDirectory(
-                atPath: directory, withIntermediateDirectories: true, attributes: [.posixPermissions: 0o700])
+            return try openWritable()
         } catch {
-            throw .storageFailure(path: directory, operation: "mkdir", errno: Foundation.errno == 0 ? EACCES : Foundation.errno)
+            if case .storageFailure(_, _, let code) = error, [EACCES, EPERM, EROFS].contains(code) {
+                throw .readOnly(path: directory)
+            }
+            throw error
+        }
+    }
+
+    private func openWritable() throws(StoreError) -> [SessionMetadata] {
+        // Create the directory and any missing parents, each `0700`.
+        var path = directory.hasPrefix("/") ? "" : "."
+        for component in directory.split(separator: "/") {
+            path += "/" + component
+            try POSIX.makeDirectory(path)
         }
         try POSIX.makeDirectory(sessionsDirectory)
         try POSIX.makeDirectory(quarantineDirectory)

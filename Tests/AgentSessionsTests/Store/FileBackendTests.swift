@@ -220,3 +220,16 @@ struct MetadataFileTests {
         #expect(MetadataFile.decode(Array("{\"format_version\":2}".utf8)) == nil)
     }
 }
+
+@Suite("FileBackend: a directory that cannot be written")
+struct ReadOnlyStoreTests {
+    #if os(Linux)
+    @Test("a store under a read-only file system reports read_only with the path")
+    func readOnly() {
+        // /sys refuses new entries even to root, so this holds wherever the tests run.
+        #expect(throws: StoreError.readOnly(path: "/sys/agent-sessions-test/store")) {
+            try FileBackend(directory: "/sys/agent-sessions-test/store").open()
+        }
+    }
+    #endif
+}
