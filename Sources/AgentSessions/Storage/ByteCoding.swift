@@ -101,18 +101,43 @@ struct ByteReader {
 }
 
 /// CRC-32 (IEEE 802.3, reflected, as zlib computes it), used to detect torn or damaged records.
+///
+/// Slice-by-8: eight 256-entry tables let each step fold in eight bytes.
 enum CRC32 {
-    private static let table: [UInt32] = (0..<256).map { n in
-        var c = UInt32(n)
-        for _ in 0..<8 { c = c & 1 != 0 ? 0xEDB8_8320 ^ (c >> 1) : c >> 1 }
-        return c
-    }
+    private static let tables: [[UInt32]] = {
+        var first = [UInt32](repeating: 0, count: 256)
+        for n in 0..<256 {
+            var c = UInt32(n)
+            for _ in 0..<8 { c = c & 1 != 0 ? 0xEDB8_8320 ^ (c >> 1) : c >> 1 }
+            first[n] = c
+        }
+        var tables = [first]
+        for k in 1..<8 {
+            tables.append((0..<256).map { n in (tables[k - 1][n] >> 8) ^ first[Int(tables[k - 1][n] & 0xFF)] })
+        }
+        return tables
+    }()
+    private static let flat: [UInt32] = tables.flatMap { $0 }
 
     static func checksum(_ bytes: [UInt8], from start: Int, to end: Int, seed: UInt32 = 0) -> UInt32 {
+        precondition(0 <= start && start <= end && end <= bytes.count)
         var crc = ~seed
-        bytes.withUnsafeBufferPointer { buffer in
-            table.withUnsafeBufferPointer { table in
-                for i in start..<end { crc = table[Int((crc ^ UInt32(buffer[i])) & 0xFF)] ^ (crc >> 8) }
+        bytes.withUnsafeBytes { buffer in
+            flat.withUnsafeBufferPointer { t in
+                var i = start
+                while end - i >= 8 {
+                    let low = UInt32(littleEndian: buffer.loadUnaligned(fromByteOffset: i, as: UInt32.self)) ^ crc
+                    let high = UInt32(littleEndian: buffer.loadUnaligned(fromByteOffset: i + 4, as: UInt32.self))
+                    crc = t[7 * 256 + Int(low & 0xFF)] ^ t[6 * 256 + Int((low >> 8) & 0xFF)]
+                        ^ t[5 * 256 + Int((low >> 16) & 0xFF)] ^ t[4 * 256 + Int(low >> 24)]
+                        ^ t[3 * 256 + Int(high & 0xFF)] ^ t[2 * 256 + Int((high >> 8) & 0xFF)]
+                        ^ t[256 + Int((high >> 16) & 0xFF)] ^ t[Int(high >> 24)]
+                    i += 8
+                }
+                while i < end {
+                    crc = t[Int((crc ^ UInt32(buffer[i])) & 0xFF)] ^ (crc >> 8)
+                    i += 1
+                }
             }
         }
         return ~crc

@@ -397,7 +397,16 @@ public final class FileBackend: StorageBackend {
     private func applyFileEffects(_ record: Journal.Record) throws(StoreError) {
         switch record.mutation {
         case .save(let m, let lines):
-            try io.writeAtomically(lines, to: sessionPath(m.id), directory: sessionsDirectory, sync: false)
+            let path = sessionPath(m.id)
+            // A new session's file is written in place: no index knows the id until this record
+            // is followed (under the lock we hold), and a crash before the applied flag is set
+            // makes the next opener redo the record. An existing file is replaced atomically.
+            if let fd = try? POSIX.open(path, O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW) {
+                defer { POSIX.close(fd) }
+                try io.pwriteAll(fd, lines, at: 0, path: path)
+            } else {
+                try io.writeAtomically(lines, to: path, directory: sessionsDirectory, sync: false)
+            }
         case .append(let m, let lines, let offset):
             let path = sessionPath(m.id)
             let fd = try POSIX.open(path, O_WRONLY | O_NOFOLLOW)

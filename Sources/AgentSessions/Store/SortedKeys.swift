@@ -1,59 +1,126 @@
-/// A sorted array of `(key, id)` pairs: the ordered structure behind date, cost and recency search.
+/// A sorted sequence of `(key, id)` pairs: the ordered structure behind date, cost and recency search.
 ///
-/// Ascending by key, ties by id ascending (bytewise). Lookups are binary searches;
-/// inserting or removing moves the tail of the array (a `memmove`), which stays cheap for
-/// the sizes this store is built for (10^5 sessions: a few hundred KiB moved at worst).
+/// Ascending by key, ties by id ascending (bytewise). Stored as a list of sorted chunks of at
+/// most `chunkCapacity` elements, so an insert or removal moves at most one chunk (a few KiB)
+/// instead of the tail of one large array; positions are global (0..<count), found through the
+/// chunks' running start offsets.
 struct SortedKeys: Sendable {
+    /// The largest chunk before it is split in two (1,024 by default; small in tests).
+    let chunkCapacity: Int
+
+    init(chunkCapacity: Int = 1024) {
+        precondition(chunkCapacity >= 2)
+        self.chunkCapacity = chunkCapacity
+    }
+
     struct Element: Sendable, Equatable {
         var key: Double
         var id: String
     }
 
-    private(set) var elements: [Element] = []
-
-    var count: Int { elements.count }
+    private var chunks: [[Element]] = []
+    /// `starts[c]` is the global position of `chunks[c][0]`.
+    private var starts: [Int] = []
+    private(set) var count = 0
 
     static func less(_ a: Element, _ b: Element) -> Bool {
         if a.key != b.key { return a.key < b.key }
         return a.id.utf8.lexicographicallyPrecedes(b.id.utf8)
     }
 
-    /// The first position whose element is not less than `element`.
-    func lowerBound(_ element: Element) -> Int {
-        var low = 0, high = elements.count
+    private mutating func reindex() {
+        starts.removeAll(keepingCapacity: true)
+        var total = 0
+        for chunk in chunks {
+            starts.append(total)
+            total += chunk.count
+        }
+        count = total
+    }
+
+    /// The chunk whose range should hold an element for which `isBefore` is false at its last element.
+    private func chunkIndex(where isBefore: (Element) -> Bool) -> Int {
+        var low = 0, high = chunks.count
         while low < high {
             let mid = (low + high) / 2
-            if Self.less(elements[mid], element) { low = mid + 1 } else { high = mid }
+            if isBefore(chunks[mid][chunks[mid].count - 1]) { low = mid + 1 } else { high = mid }
         }
         return low
     }
 
-    /// The first position whose key is `>= key` (`strict: false`) or `> key` (`strict: true`).
-    func position(ofKey key: Double, strict: Bool) -> Int {
-        var low = 0, high = elements.count
+    /// The first global position whose element does not satisfy `isBefore` (which must be true
+    /// for a prefix of the order and false after it).
+    private func partition(_ isBefore: (Element) -> Bool) -> Int {
+        let c = chunkIndex(where: isBefore)
+        guard c < chunks.count else { return count }
+        let chunk = chunks[c]
+        var low = 0, high = chunk.count
         while low < high {
             let mid = (low + high) / 2
-            let k = elements[mid].key
-            if strict ? k <= key : k < key { low = mid + 1 } else { high = mid }
+            if isBefore(chunk[mid]) { low = mid + 1 } else { high = mid }
         }
-        return low
+        return starts[c] + low
+    }
+
+    /// The first position whose element is not less than `element`.
+    func lowerBound(_ element: Element) -> Int { partition { Self.less($0, element) } }
+
+    /// The first position whose key is `>= key` (`strict: false`) or `> key` (`strict: true`).
+    func position(ofKey key: Double, strict: Bool) -> Int {
+        partition { strict ? $0.key <= key : $0.key < key }
     }
 
     mutating func insert(key: Double, id: String) {
         let element = Element(key: key, id: id)
-        elements.insert(element, at: lowerBound(element))
+        if chunks.isEmpty {
+            chunks = [[element]]
+            reindex()
+            return
+        }
+        let c = min(chunkIndex { Self.less($0, element) }, chunks.count - 1)
+        var low = 0, high = chunks[c].count
+        while low < high {
+            let mid = (low + high) / 2
+            if Self.less(chunks[c][mid], element) { low = mid + 1 } else { high = mid }
+        }
+        chunks[c].insert(element, at: low)
+        if chunks[c].count > chunkCapacity {
+            let upper = Array(chunks[c][(chunkCapacity / 2)...])
+            chunks[c].removeLast(upper.count)
+            chunks.insert(upper, at: c + 1)
+        }
+        reindex()
     }
 
     mutating func remove(key: Double, id: String) {
         let element = Element(key: key, id: id)
-        let position = lowerBound(element)
-        if position < elements.count, elements[position] == element { elements.remove(at: position) }
+        let c = chunkIndex { Self.less($0, element) }
+        guard c < chunks.count else { return }
+        var low = 0, high = chunks[c].count
+        while low < high {
+            let mid = (low + high) / 2
+            if Self.less(chunks[c][mid], element) { low = mid + 1 } else { high = mid }
+        }
+        guard low < chunks[c].count, chunks[c][low] == element else { return }
+        chunks[c].remove(at: low)
+        if chunks[c].isEmpty { chunks.remove(at: c) }
+        reindex()
     }
 
     /// Replaces the whole content; `unsorted` is sorted here.
     mutating func reset(_ unsorted: [Element]) {
-        elements = unsorted.sorted(by: Self.less)
+        let sorted = unsorted.sorted(by: Self.less)
+        let half = chunkCapacity / 2
+        chunks = stride(from: 0, to: sorted.count, by: half).map { Array(sorted[$0..<min($0 + half, sorted.count)]) }
+        reindex()
     }
 
-    subscript(position: Int) -> Element { elements[position] }
+    subscript(position: Int) -> Element {
+        var low = 0, high = starts.count - 1
+        while low < high {
+            let mid = (low + high + 1) / 2
+            if starts[mid] <= position { low = mid } else { high = mid - 1 }
+        }
+        return chunks[low][position - starts[low]]
+    }
 }

@@ -1,0 +1,79 @@
+import Testing
+@testable import AgentSessions
+
+@Suite("SortedKeys: chunked sorted keys against a plain sorted array")
+struct SortedKeysTests {
+    @Test("random inserts and removals keep every query equal to the reference", arguments: [2, 3, 4, 16])
+    func randomOperations(_ capacity: Int) {
+        var keys = SortedKeys(chunkCapacity: capacity)
+        var reference: [SortedKeys.Element] = []
+        var state: UInt64 = UInt64(capacity) &* 0x9E37_79B9_7F4A_7C15
+        func next(_ n: Int) -> Int {
+            state = state &* 6_364_136_223_846_793_005 &+ 1_442_695_040_888_963_407
+            return Int((state >> 33) % UInt64(n))
+        }
+        for step in 0..<3_000 {
+            let element = SortedKeys.Element(key: Double(next(40)), id: "id\(next(60))")
+            if next(3) == 0, !reference.isEmpty {
+                let removed = reference.remove(at: next(reference.count))
+                keys.remove(key: removed.key, id: removed.id)
+            } else if !reference.contains(element) {
+                reference.append(element)
+                reference.sort(by: SortedKeys.less)
+                keys.insert(key: element.key, id: element.id)
+            }
+            #expect(keys.count == reference.count)
+            if step % 50 == 0 {
+                #expect((0..<keys.count).map { keys[$0] } == reference)
+                for probe in 0..<42 {
+                    let key = Double(probe) - 0.5 + Double(probe % 2) * 0.5
+                    #expect(keys.position(ofKey: key, strict: false) == reference.firstIndex { $0.key >= key } ?? reference.count)
+                    #expect(keys.position(ofKey: key, strict: true) == reference.firstIndex { $0.key > key } ?? reference.count)
+                }
+                #expect(keys.lowerBound(element) == reference.firstIndex { !SortedKeys.less($0, element) } ?? reference.count)
+            }
+        }
+        var rebuilt = SortedKeys(chunkCapacity: capacity)
+        var generator = Generator(seed: 1)
+        rebuilt.reset(reference.shuffled(using: &generator))
+        #expect((0..<rebuilt.count).map { rebuilt[$0] } == reference)
+    }
+
+    /// A tiny deterministic generator for shuffles and picks.
+    struct Generator: RandomNumberGenerator {
+        var seed: UInt64
+        mutating func next() -> UInt64 {
+            seed &+= 0x9E37_79B9_7F4A_7C15
+            var z = seed
+            z = (z ^ (z >> 30)) &* 0xBF58_476D_1CE4_E5B9
+            return z ^ (z >> 27)
+        }
+    }
+}
+
+@Suite("CRC32")
+struct CRC32Tests {
+    /// The plain bytewise definition, to check the sliced one against.
+    static func bytewise(_ bytes: [UInt8]) -> UInt32 {
+        var crc: UInt32 = 0xFFFF_FFFF
+        for byte in bytes {
+            crc ^= UInt32(byte)
+            for _ in 0..<8 { crc = crc & 1 != 0 ? 0xEDB8_8320 ^ (crc >> 1) : crc >> 1 }
+        }
+        return ~crc
+    }
+
+    @Test("the standard check value, and agreement with the bytewise form at every length and offset")
+    func checkValue() {
+        #expect(CRC32.checksum(Array("123456789".utf8), from: 0, to: 9) == 0xCBF4_3926)
+        let data = (0..<300).map { UInt8(truncatingIfNeeded: $0 &* 37 &+ 11) }
+        for start in 0..<9 {
+            for end in stride(from: start, through: data.count, by: 7) {
+                #expect(CRC32.checksum(data, from: start, to: end) == Self.bytewise(Array(data[start..<end])))
+            }
+        }
+        // Chaining through `seed` equals one pass.
+        let split = CRC32.checksum(data, from: 100, to: data.count, seed: CRC32.checksum(data, from: 0, to: 100))
+        #expect(split == CRC32.checksum(data, from: 0, to: data.count))
+    }
+}
