@@ -28,7 +28,8 @@ let package = Package(
         ),
         .testTarget(name: "SupervisionTests", dependencies: ["Supervision"]),
         .testTarget(name: "AgentSessionsTests", dependencies: ["AgentSessions"]),
-        .testTarget(name: "SessionsCommandTests", dependencies: ["SessionsCommand"]),
+        // The executables too, so that `swift test` builds the binaries the end-to-end tests run.
+        .testTarget(name: "SessionsCommandTests", dependencies: ["SessionsCommand", "sessions", "ResumeWorkflow"]),
     ],
     swiftLanguageModes: [.v6]
 )
