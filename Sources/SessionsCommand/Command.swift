@@ -4,7 +4,7 @@ import Foundation
 /// One parsed `sessions` command line: the global options and the subcommand to run.
 ///
 /// Produced by ``ArgumentParser/parse(_:)`` without any I/O, so every command line can be
-/// tested directly; run it with ``SessionsCLI/run(_:environment:output:)``.
+/// tested directly; run it with ``SessionsCLI/run(_:environment:console:)``.
 public struct Invocation: Sendable, Hashable {
     /// The options that apply to every subcommand.
     public var global: GlobalOptions
