@@ -196,6 +196,42 @@ struct RunnerTests {
         }
     }
 
+    @Test("hook messages before init are saved with it; a stream without init is saved under the first id at the end")
+    func beforeInit() async throws {
+        let hook = StandInAgent.emit(#"{"type":"system","subtype":"hook_response","session_id":"$SID","output":"ok"}"#)
+        let withHook = StandInAgent(hook + "\n" + StandInAgent.success)
+        let withoutInit = StandInAgent("SID=no-init-7\n" + StandInAgent.assistantLines + "\n" + StandInAgent.resultLine())
+        defer { withHook.remove(); withoutInit.remove() }
+        try await withStore(.file) { store, _ in
+            let first = try await withHook.runner(store: store).run("x").collect()
+            #expect(try await store.loadSession("new-session-1").messages == first.messages)
+            #expect(first.messages.first?.subtype == "hook_response")
+            let second = try await withoutInit.runner(store: store).run("y").collect()
+            #expect(second.sessionID == "no-init-7")
+            #expect(try await store.loadSession("no-init-7").messages == second.messages)
+        }
+    }
+
+    @Test("a session id the store rejects fails the run with recording_failed and stops the agent")
+    func recordingFailure() async throws {
+        let agent = StandInAgent("SID=../escape\n" + StandInAgent.initLine + "\nsleep 30")
+        defer { agent.remove() }
+        try await withStore(.file) { store, _ in
+            let started = ContinuousClock.now
+            let (messages, error) = await Self.drain(agent.runner(store: store).run("x"))
+            #expect(messages.isEmpty)
+            guard case .recordingFailed(let storeError, let id)? = error else {
+                Issue.record("expected recording_failed, got \(String(describing: error))")
+                return
+            }
+            #expect(storeError.code == "invalid_id")
+            #expect(id == "../escape")
+            #expect(ContinuousClock.now - started < .seconds(10))
+            let pid = try #require(agent.pid())
+            #expect(processIsGone(pid))
+        }
+    }
+
     @Test("breaking out of the loop does not orphan the child")
     func abandoned() async throws {
         let agent = StandInAgent(StandInAgent.initLine + "\nsleep 30")
