@@ -34,9 +34,17 @@ enum DurationText {
         return parseDate(text).map(DateBound.absolute)
     }
 
-    /// `2025-11-30T21:13:21.123Z` (UTC, milliseconds).
+    /// `2025-11-30T21:13:21.123Z` (UTC, milliseconds **rounded**).
+    ///
+    /// `Date.ISO8601FormatStyle` truncates fractional seconds, and the instant parsed from
+    /// `…21.527Z` is a `Double` just below `.527`, so it would print as `…21.526Z`. Rounding
+    /// to whole milliseconds first and printing them ourselves makes parse → print exact.
     static func iso(_ date: Date) -> String {
-        date.formatted(Date.ISO8601FormatStyle(includingFractionalSeconds: true, timeZone: .gmt))
+        let milliseconds = (date.timeIntervalSince1970 * 1000).rounded()
+        let seconds = (milliseconds / 1000).rounded(.down)
+        let fraction = Int(milliseconds - seconds * 1000)
+        let whole = Date(timeIntervalSince1970: seconds).formatted(Date.ISO8601FormatStyle(timeZone: .gmt))
+        return String(whole.dropLast()) + "." + String(repeating: "0", count: fraction < 10 ? 2 : fraction < 100 ? 1 : 0) + "\(fraction)Z"
     }
 
     /// `2025-11-30 21:13` (UTC), for tables.

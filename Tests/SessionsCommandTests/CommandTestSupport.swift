@@ -134,8 +134,11 @@ func streamJSON(_ id: String, cost: Double, prompt: String = "Fix the bug") -> [
 
 /// An export archive with the three fixture sessions: alpha (old, red+blue, $0.50),
 /// beta (mid, red, $1.50) and gamma (recent, green, $0.05).
+/// Dates are whole seconds, so that the store's archive round trip is exact (see
+/// `EndToEndTests.archiveMilliseconds` for the drift of fractional seconds).
 func fixtureArchive(now: Date = Date()) -> String {
-    func iso(_ date: Date) -> String { date.formatted(Date.ISO8601FormatStyle(includingFractionalSeconds: true, timeZone: .gmt)) }
+    let now = Date(timeIntervalSince1970: now.timeIntervalSince1970.rounded(.down))
+    func iso(_ date: Date) -> String { date.formatted(Date.ISO8601FormatStyle(timeZone: .gmt)) }
     let sessions: [(id: String, created: Date, updated: Date, tags: [String], cost: Double)] = [
         ("alpha", Date(timeIntervalSince1970: 1_735_689_600), Date(timeIntervalSince1970: 1_735_776_000), ["blue", "red"], 0.5),
         ("beta", Date(timeIntervalSince1970: 1_748_736_000), Date(timeIntervalSince1970: 1_748_822_400), ["red"], 1.5),

@@ -189,6 +189,27 @@ struct EndToEndTests {
         #expect(before.stdout == after.stdout)
     }
 
+    @Test("dates keep their milliseconds in the CLI's output; the store's archive export loses one (known store issue)")
+    func archiveMilliseconds() async throws {
+        let tool = try SessionsTool()
+        defer { tool.remove() }
+        let stamp = "2026-11-20T14:18:39.527Z"
+        try tool.home.write("ms.archive", """
+            {"format":"agent-sessions-archive","version":1,"sessions":1}
+            {"id":"ms","created_at":"\(stamp)","updated_at":"\(stamp)","tags":[],"messages":[{"type":"system","subtype":"init","session_id":"ms"}]}
+
+            """)
+        #expect(try await tool("import", tool.home.path + "/ms.archive").status == 0)
+        let shown = try await tool("show", "ms", "--json")
+        #expect(try shown.json()["created_at"] == .string(stamp), "the CLI prints the stored instant to the millisecond")
+        let exported = tool.home.path + "/out.archive"
+        #expect(try await tool("export", "-o", exported).status == 0)
+        let archive = try String(contentsOfFile: exported, encoding: .utf8)
+        withKnownIssue("SessionArchive.encoded() writes dates with ISO8601.string (MetadataFile.swift), which truncates: .527 becomes .526") {
+            #expect(archive.contains(stamp))
+        }
+    }
+
     @Test("global options work before and after the command; AGENT_SESSIONS_DIR is the fallback")
     func globalOptions() async throws {
         let tool = try await Self.fixture()
