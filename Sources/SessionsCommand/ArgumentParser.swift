@@ -12,9 +12,9 @@ import Foundation
 ///   `--name=--value` to pass such a value). Single-dash words such as the project tag
 ///   `-home-me-src-app` are values.
 /// - `--` ends the options: every later word is positional.
-/// - `--help` or `-h` anywhere (before `--`) asks for the subcommand's help and wins over
-///   any other problem on the line; so do `sessions help [COMMAND]` and a bare `sessions`
-///   with `--help`.
+/// - `--help` or `-h` anywhere before `--` (except as an option's value, as in `--tag -h`)
+///   asks for the subcommand's help and wins over any other problem on the line; so does
+///   `sessions help [COMMAND]`.
 public enum ArgumentParser {
     /// One option a subcommand accepts.
     struct Option {
@@ -105,7 +105,11 @@ public enum ArgumentParser {
             if word.hasPrefix("-") && word.count > 1 {
                 let name = word.split(separator: "=", maxSplits: 1).first.map(String.init) ?? word
                 let options = globalOptions + (command.flatMap { commandOptions[$0] } ?? [])
-                if !word.contains("="), options.first(where: { $0.names.contains(name) })?.takesValue == true { skipValue = true }
+                // Skip the option's value, by the same rule as `scanWords` (a `--word` is never a value).
+                if !word.contains("="), options.first(where: { $0.names.contains(name) })?.takesValue == true,
+                   index < arguments.count, !arguments[index].hasPrefix("--") {
+                    skipValue = true
+                }
                 continue
             }
             if command == nil {

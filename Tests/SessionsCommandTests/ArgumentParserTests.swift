@@ -73,6 +73,8 @@ struct ArgumentParserTests {
         Valid("search --help", .help(topic: "search")),
         Valid("--store /tmp/s tag -h", .help(topic: "tag")),
         Valid("list --limit nonsense --help", .help(topic: "list")),
+        Valid("search --tag --help", .help(topic: "search")),
+        Valid("search --tag -h", search { $0.tags = ["-h"] }),
         Valid(words: ["tag", "a b", "--add", "with space"], .tag(id: "a b", add: ["with space"], remove: [])),
         Valid(words: ["search", "--tag=--odd"], search { $0.tags = ["--odd"] }),
     ]
