@@ -143,6 +143,9 @@ do {
         print("  note: the agent answered under a new session id \(second.sessionID ?? "?")")
     }
     print("\ndone: inspect it with `sessions --store \(storeDirectory) show \(session.id)`")
+    // The scratch directory holds the stand-in agent and, without --store, the store (kept for
+    // inspection); with --store only the stand-in, so it goes.
+    if options.store != nil { try? FileManager.default.removeItem(atPath: scratch) }
 } catch let error as ClaudeCodeError {
     fail(error.description)
 } catch let error as StoreError {
