@@ -28,7 +28,8 @@ let package = Package(
         ),
         .testTarget(name: "SupervisionTests", dependencies: ["Supervision"]),
         .testTarget(name: "AgentSessionsTests", dependencies: ["AgentSessions"]),
-        .testTarget(name: "SessionsCommandTests", dependencies: ["SessionsCommand"]),
+        // The executables too, so that `swift test` builds the binaries the end-to-end tests run.
+        .testTarget(name: "SessionsCommandTests", dependencies: ["SessionsCommand", "sessions", "ResumeWorkflow"]),
         // A test-only program that writes to a store and reports each acknowledged operation,
         // so reliability tests can kill it (SIGKILL) or run several at once on one directory.
         .executableTarget(name: "StoreWriter", dependencies: ["AgentSessions"], path: "Tests/Helpers/StoreWriter"),

@@ -1,2 +1,7 @@
+import Foundation
 import SessionsCommand
-print("sessions: not yet implemented")
+
+// The `sessions` executable: everything lives in SessionsCommand so that tests can import it.
+let code = await SessionsCLI.main(
+    Array(CommandLine.arguments.dropFirst()), environment: ProcessInfo.processInfo.environment, console: Console())
+exit(code.rawValue)

@@ -1,4 +1,0 @@
-import Testing
-@testable import SessionsCommand
-
-@Test func packageBuilds() { #expect(Bool(true)) }
