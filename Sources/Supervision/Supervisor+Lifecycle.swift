@@ -110,8 +110,10 @@ extension Supervisor {
                 reason = Task.isCancelled ? .shutdown : .abnormal(error)
             }
             core.unpublish(instanceID)
-            ended.fire()
+            // Count the task as ended before signalling: whoever waits on `ended` (shutdown)
+            // must find the count already down.
             runTasks.decrement()
+            ended.fire()
             mailbox.yield(.exited(id: id, instance: instanceID, reason: reason))
         }
         entries[i].instance = ChildEntry.Instance(child: child, instanceID: instanceID, task: task, ended: ended)

@@ -38,11 +38,16 @@ enum MetadataFile {
 
 /// ISO-8601 formatting and parsing shared by the store, the archive format and the CLI.
 enum ISO8601 {
-    /// `2025-11-30T21:13:21Z`, with `.sss` fractional seconds only when the instant has them.
+    /// `2025-11-30T21:13:21Z`, with `.sss` fractional seconds only when the instant, rounded to
+    /// the millisecond, has them. Rounded, not truncated: `…39.527Z` parsed and printed again
+    /// stays `…39.527Z` although its `Date` is a hair below .527.
     static func string(_ date: Date) -> String {
-        let seconds = date.timeIntervalSince1970
-        let style = Date.ISO8601FormatStyle(includingFractionalSeconds: seconds.rounded(.down) != seconds, timeZone: .gmt)
-        return date.formatted(style)
+        let milliseconds = (date.timeIntervalSince1970 * 1000).rounded()
+        let seconds = (milliseconds / 1000).rounded(.down)
+        let fraction = Int(milliseconds - seconds * 1000)
+        let whole = Date(timeIntervalSince1970: seconds).formatted(Date.ISO8601FormatStyle(timeZone: .gmt))
+        guard fraction > 0 else { return whole }
+        return String(whole.dropLast()) + "." + String(String(fraction + 1000).dropFirst()) + "Z"
     }
 
     /// Parses ISO-8601 date-times with or without fractional seconds, or a bare date (`2025-11-30`, midnight UTC).

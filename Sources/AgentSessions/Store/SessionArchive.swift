@@ -78,7 +78,7 @@ struct SessionArchive: Sendable {
             let facts = Session.summarize(messages)
             let metadata = SessionMetadata(
                 id: id, createdAt: created, updatedAt: updated, messageCount: messages.count,
-                totalCostUSD: value["total_cost_usd"]?.doubleValue ?? facts.costUSD,
+                totalCostUSD: value["total_cost_usd"]?.doubleValue ?? SessionCost.total(messages),
                 turnCount: value["turn_count"]?.intValue ?? facts.turns.assistantMessages, tags: tags,
                 summary: value["summary"]?.stringValue ?? facts.summary, model: value["model"]?.stringValue ?? facts.model,
                 byteSize: 0)

@@ -13,7 +13,9 @@ public struct SessionMetadata: Sendable, Hashable {
     public var updatedAt: Date
     /// The number of stored messages.
     public var messageCount: Int
-    /// The total cost in USD reported by the last `result` message (``Session/calculateCost(_:)``).
+    /// The total cost in USD: for each agent process in the session (each `system`/`init` line
+    /// starts one), its last `result`'s cost (``Session/calculateCost(_:)``), summed; so a session
+    /// resumed twice counts all three runs.
     public var totalCostUSD: Double
     /// The number of `assistant` messages (``Session/countTurns(_:)``'s `assistantMessages`).
     public var turnCount: Int

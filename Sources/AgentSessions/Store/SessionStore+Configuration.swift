@@ -45,7 +45,7 @@ extension SessionStore {
                 let facts = Session.summarize(messages)
                 return SessionMetadata(
                     id: id, createdAt: messages.first?.timestamp ?? modified, updatedAt: modified,
-                    messageCount: messages.count, totalCostUSD: facts.costUSD, turnCount: facts.turns.assistantMessages,
+                    messageCount: messages.count, totalCostUSD: SessionCost.total(messages), turnCount: facts.turns.assistantMessages,
                     tags: [], summary: facts.summary, model: facts.model, byteSize: lines.count)
             }
             return file

@@ -103,7 +103,7 @@ public actor SessionStoreActor: SupervisedChild {
         return try await commit { (index) throws(StoreError) in
             let metadata = SessionMetadata(
                 id: save.id, createdAt: index[save.id]?.createdAt ?? save.createdAt ?? time, updatedAt: save.updatedAt ?? time,
-                messageCount: save.messages.count, totalCostUSD: save.facts.costUSD, turnCount: save.facts.turns.assistantMessages,
+                messageCount: save.messages.count, totalCostUSD: save.cost, turnCount: save.facts.turns.assistantMessages,
                 tags: save.tags, summary: save.summary ?? save.facts.summary, model: save.facts.model, byteSize: save.lines.count)
             return ([.save(metadata, lines: save.lines)], [.replace(id: save.id, messages: save.messages, bytes: save.lines.count)], metadata)
         }
@@ -119,7 +119,8 @@ public actor SessionStoreActor: SupervisedChild {
 
     /// Appends messages to a stored session; `updatedAt` becomes `at` (default now).
     ///
-    /// Cost follows the last `result` among the new messages if there is one; turn counts add up.
+    /// Turn counts add up. When a `result` is appended, the cost is recomputed as the sum of each
+    /// agent process's last result (see `SessionCost`), so a resumed session adds its new run's cost.
     /// - Throws: ``StoreError/notFound(id:)`` when the session does not exist; storage errors as for save.
     public func appendMessages(_ id: String, _ messages: [Message], at: Date? = nil) async throws(StoreError) -> SessionMetadata {
         try await commit(PreparedAppend(id, messages: messages, at: at))
@@ -128,6 +129,9 @@ public actor SessionStoreActor: SupervisedChild {
     /// Commits an append whose encoding and summary were computed by the caller, off the actor.
     func commit(_ append: PreparedAppend) async throws(StoreError) -> SessionMetadata {
         let time = append.at ?? now()
+        // A new result changes the cost, which sums the last result of each agent process
+        // (SessionCost): that needs the messages already stored (usually cached).
+        let before = append.hasResult ? try? table.load(append.id) : nil
         return try await commit { (index) throws(StoreError) in
             guard var metadata = index[append.id] else { throw .notFound(id: append.id) }
             let offset = metadata.byteSize
@@ -135,7 +139,11 @@ public actor SessionStoreActor: SupervisedChild {
             metadata.messageCount += append.messages.count
             metadata.byteSize += append.lines.count
             metadata.turnCount += append.facts.turns.assistantMessages
-            if append.hasResult { metadata.totalCostUSD = append.facts.costUSD }
+            if append.hasResult {
+                // If another process appended in between, its messages are not in `before`; the
+                // cost then counts only what this process saw (a documented, rare approximation).
+                metadata.totalCostUSD = SessionCost.total((before?.1 ?? []) + append.messages)
+            }
             if metadata.model == nil { metadata.model = append.facts.model }
             if metadata.summary == nil { metadata.summary = append.facts.summary }
             return ([.append(metadata, lines: append.lines, offset: offset)],
@@ -231,6 +239,7 @@ struct PreparedSave: Sendable {
     let messages: [Message]
     let lines: [UInt8]
     let facts: SessionSummary
+    let cost: Double
     let tags: [String]
     let summary: String?
     let createdAt: Date?
@@ -243,6 +252,7 @@ struct PreparedSave: Sendable {
         self.messages = messages
         lines = MessageLines.encode(messages)
         facts = Session.summarize(messages)
+        cost = SessionCost.total(messages)
         self.tags = tags
         self.summary = summary
         self.createdAt = createdAt

@@ -231,3 +231,35 @@ struct SessionStoreTests {
         }
     }
 }
+
+@Suite("Session cost and dates as the store records them")
+struct SessionCostTests {
+    @Test("the stored cost sums the last result of each agent run (a resume is a new run)")
+    func runs() throws {
+        let first = conversation("s", cost: 0.25)
+        let second = conversation("s", cost: 0.10)
+        #expect(SessionCost.total(first) == 0.25)
+        #expect(abs(SessionCost.total(first + second) - 0.35) < 1e-12)
+        // Within one run the cost is cumulative: only the last result counts.
+        let twoResults = first + [try Message(parsing: #"{"type":"result","subtype":"success","total_cost_usd":0.5}"#)]
+        #expect(SessionCost.total(twoResults) == 0.5)
+        #expect(SessionCost.total([]) == 0)
+    }
+
+    @Test("appending a resumed run message by message adds its cost", arguments: BackendKind.allCases)
+    func resumeByAppends(_ kind: BackendKind) async throws {
+        try await withStore(kind) { store, _ in
+            try await store.saveSession("s", messages: conversation("s", cost: 0.25))
+            for message in conversation("s", cost: 0.10) { try await store.appendMessages("s", [message]) }
+            #expect(abs(try await store.session("s").totalCostUSD - 0.35) < 1e-12)
+        }
+    }
+
+    @Test("ISO-8601 text rounds to the millisecond", arguments: [
+        ("2026-11-20T14:18:39.527Z", "2026-11-20T14:18:39.527Z"), ("2025-11-30T21:13:21Z", "2025-11-30T21:13:21Z"),
+        ("2025-11-30T21:13:21.9996Z", "2025-11-30T21:13:22Z"), ("2025-01-01T00:00:00.001Z", "2025-01-01T00:00:00.001Z"),
+    ])
+    func isoRounding(_ input: String, _ output: String) throws {
+        #expect(ISO8601.string(try #require(ISO8601.parse(input))) == output)
+    }
+}
