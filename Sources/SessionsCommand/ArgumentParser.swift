@@ -15,7 +15,7 @@ import Foundation
 /// - `--help` or `-h` anywhere before `--` (except as an option's value, as in `--tag -h`)
 ///   asks for the subcommand's help and wins over any other problem on the line; so does
 ///   `sessions help [COMMAND]`.
-public enum ArgumentParser {
+package enum ArgumentParser {
     /// One option a subcommand accepts.
     struct Option {
         let names: [String]
@@ -51,7 +51,7 @@ public enum ArgumentParser {
     ]
 
     /// The subcommands, in the order `sessions --help` lists them.
-    public static let commandNames = [
+    package static let commandNames = [
         "list", "search", "show", "delete", "tag", "cleanup", "stats", "export", "import", "inspect", "import-claude", "help",
     ]
 
@@ -71,7 +71,7 @@ public enum ArgumentParser {
     /// - Parameter arguments: e.g. `["--store", "/tmp/s", "list", "--limit", "5"]`.
     /// - Returns: the invocation to run.
     /// - Throws: ``UsageError`` describing the first problem found.
-    public static func parse(_ arguments: [String]) throws(UsageError) -> Invocation {
+    package static func parse(_ arguments: [String]) throws(UsageError) -> Invocation {
         if let help = helpRequest(arguments) {
             if let topic = help, commandOptions[topic] == nil { throw .unknownCommand(topic) }
             return Invocation(command: .help(topic: help == "help" ? nil : help))

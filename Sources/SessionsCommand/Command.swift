@@ -5,37 +5,37 @@ import Foundation
 ///
 /// Produced by ``ArgumentParser/parse(_:)`` without any I/O, so every command line can be
 /// tested directly; run it with ``SessionsCLI/run(_:environment:console:)``.
-public struct Invocation: Sendable, Hashable {
+package struct Invocation: Sendable, Hashable {
     /// The options that apply to every subcommand.
-    public var global: GlobalOptions
+    package var global: GlobalOptions
     /// The subcommand and its arguments.
-    public var command: Command
+    package var command: Command
 
     /// Creates an invocation.
     /// - Parameters:
     ///   - global: the global options.
     ///   - command: the subcommand.
-    public init(global: GlobalOptions = GlobalOptions(), command: Command) {
+    package init(global: GlobalOptions = GlobalOptions(), command: Command) {
         self.global = global
         self.command = command
     }
 }
 
 /// Options accepted before or after any subcommand.
-public struct GlobalOptions: Sendable, Hashable {
+package struct GlobalOptions: Sendable, Hashable {
     /// `--store DIR`: the store directory. `nil` uses `AGENT_SESSIONS_DIR`, else the default location.
-    public var store: String?
+    package var store: String?
     /// `--durable` or `--buffered`; `nil` means the store's default (durable).
-    public var durability: Durability?
+    package var durability: Durability?
     /// `--json`: machine-readable output (one JSON document, or JSON lines for lists).
-    public var json: Bool
+    package var json: Bool
 
     /// Creates global options; the defaults are the store's defaults and human-readable output.
     /// - Parameters:
     ///   - store: the store directory, or `nil`.
     ///   - durability: the write durability, or `nil` for the default.
     ///   - json: whether to print JSON.
-    public init(store: String? = nil, durability: Durability? = nil, json: Bool = false) {
+    package init(store: String? = nil, durability: Durability? = nil, json: Bool = false) {
         self.store = store
         self.durability = durability
         self.json = json
@@ -43,7 +43,7 @@ public struct GlobalOptions: Sendable, Hashable {
 }
 
 /// A subcommand of `sessions`, with its arguments already validated and converted.
-public enum Command: Sendable, Hashable {
+package enum Command: Sendable, Hashable {
     /// `list [--limit N] [--cursor C]`: sessions, most recently updated first.
     case list(limit: Int?, cursor: SessionCursor?)
     /// `search [--tag T]... [--all-tags] [--after D] [--before D] [--min-cost X] [--max-cost X] [--sort S] [--limit N] [--cursor C]`.
@@ -70,7 +70,7 @@ public enum Command: Sendable, Hashable {
     case help(topic: String?)
 
     /// The subcommand's name as typed on the command line.
-    public var name: String {
+    package var name: String {
         switch self {
         case .list: "list"
         case .search: "search"
@@ -89,32 +89,32 @@ public enum Command: Sendable, Hashable {
 }
 
 /// The filters of `sessions search`; see `SessionQuery` for their semantics.
-public struct SearchOptions: Sendable, Hashable {
+package struct SearchOptions: Sendable, Hashable {
     /// `--tag T` (repeatable).
-    public var tags: [String] = []
+    package var tags: [String] = []
     /// `--all-tags`: a session must carry every tag (default: any).
-    public var allTags = false
+    package var allTags = false
     /// `--after D`: created at or after.
-    public var after: DateBound?
+    package var after: DateBound?
     /// `--before D`: created strictly before.
-    public var before: DateBound?
+    package var before: DateBound?
     /// `--min-cost X` (USD, inclusive).
-    public var minCost: Double?
+    package var minCost: Double?
     /// `--max-cost X` (USD, inclusive).
-    public var maxCost: Double?
+    package var maxCost: Double?
     /// `--sort S` (`updated-desc` by default).
-    public var sort: SessionSort = .updatedAtDescending
+    package var sort: SessionSort = .updatedAtDescending
     /// `--limit N`.
-    public var limit: Int?
+    package var limit: Int?
     /// `--cursor C`: continue after a previous page.
-    public var cursor: SessionCursor?
+    package var cursor: SessionCursor?
 
     /// Creates search options that match every session.
-    public init() {}
+    package init() {}
 
     /// The store query for these options, with relative dates resolved against `now`.
     /// - Parameter now: the instant that relative dates (`7d`) count back from.
-    public func query(now: Date) -> SessionQuery {
+    package func query(now: Date) -> SessionQuery {
         SessionQuery(
             tags: tags, tagMatch: allTags ? .all : .any, createdAfter: after?.resolve(now: now),
             createdBefore: before?.resolve(now: now), minCost: minCost, maxCost: maxCost, sort: sort,
@@ -123,7 +123,7 @@ public struct SearchOptions: Sendable, Hashable {
 }
 
 /// A date given on the command line: an ISO-8601 instant, or an age counted back from "now".
-public enum DateBound: Sendable, Hashable {
+package enum DateBound: Sendable, Hashable {
     /// An instant, from `2025-11-30`, `2025-11-30T21:13:21Z` or with fractional seconds/offsets.
     case absolute(Date)
     /// An age such as `7d`: the instant `now - duration`.
@@ -131,7 +131,7 @@ public enum DateBound: Sendable, Hashable {
 
     /// The instant this bound names.
     /// - Parameter now: the reference for relative forms.
-    public func resolve(now: Date) -> Date {
+    package func resolve(now: Date) -> Date {
         switch self {
         case .absolute(let date): date
         case .ago(let duration): now.addingTimeInterval(-DurationText.seconds(duration))

@@ -7,13 +7,13 @@ import Darwin
 
 /// Where a command writes: standard output (buffered, flushed at the end and when large) and
 /// standard error (one line per problem, unbuffered). Tests can capture both.
-public final class Console {
+package final class Console {
     private var out: [UInt8] = []
     private let writeOut: ([UInt8]) -> Void
     private let writeErr: ([UInt8]) -> Void
 
     /// A console over the process's standard output and standard error.
-    public convenience init() {
+    package convenience init() {
         self.init(out: { Console.writeAll(1, $0) }, err: { Console.writeAll(2, $0) })
     }
 
@@ -21,7 +21,7 @@ public final class Console {
     /// - Parameters:
     ///   - out: receives standard-output bytes (in chunks).
     ///   - err: receives each standard-error line, newline included.
-    public init(out: @escaping ([UInt8]) -> Void, err: @escaping ([UInt8]) -> Void) {
+    package init(out: @escaping ([UInt8]) -> Void, err: @escaping ([UInt8]) -> Void) {
         writeOut = out
         writeErr = err
     }
@@ -47,7 +47,7 @@ public final class Console {
     }
 
     /// Writes buffered standard output.
-    public func flush() {
+    package func flush() {
         guard !out.isEmpty else { return }
         writeOut(out)
         out.removeAll(keepingCapacity: true)

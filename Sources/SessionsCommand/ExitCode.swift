@@ -6,21 +6,21 @@
 /// | 1 | not found: an unknown session id, a missing input file or directory, or (`search`) no match |
 /// | 2 | usage error: the command line could not be parsed |
 /// | 3 | store or I/O error: the store could not be opened or written, an archive is invalid, an import conflicts |
-public struct ExitCode: Sendable, Hashable, CustomStringConvertible {
+package struct ExitCode: Sendable, Hashable, CustomStringConvertible {
     /// The numeric status passed to `exit`.
-    public let rawValue: Int32
+    package let rawValue: Int32
 
     /// Everything asked for was done.
-    public static let success = ExitCode(rawValue: 0)
+    package static let success = ExitCode(rawValue: 0)
     /// A session id, file or directory was not found, or a search matched nothing.
-    public static let notFound = ExitCode(rawValue: 1)
+    package static let notFound = ExitCode(rawValue: 1)
     /// The command line is wrong; nothing was done.
-    public static let usage = ExitCode(rawValue: 2)
+    package static let usage = ExitCode(rawValue: 2)
     /// The store (or a file it reads or writes) failed; see the message on stderr.
-    public static let storeError = ExitCode(rawValue: 3)
+    package static let storeError = ExitCode(rawValue: 3)
 
     /// `0`, `1`, `2` or `3`.
-    public var description: String { "\(rawValue)" }
+    package var description: String { "\(rawValue)" }
 
     /// The more severe of two outcomes (store errors over not-found over success), for commands
     /// that handle several ids or files and report the worst.

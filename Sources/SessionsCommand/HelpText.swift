@@ -1,5 +1,5 @@
 /// The text printed by `sessions --help` and `sessions COMMAND --help`.
-public enum HelpText {
+package enum HelpText {
     static let globals = """
     Global options (before or after the command):
       --store DIR     the store directory (else $AGENT_SESSIONS_DIR, else the default location)
@@ -14,7 +14,7 @@ public enum HelpText {
     """
 
     /// The overview listing every command.
-    public static let overview = """
+    package static let overview = """
     sessions: manage a store of Claude Code sessions from scripts.
 
     Usage: sessions [--store DIR] [--durable|--buffered] [--json] COMMAND [ARGS]
@@ -41,7 +41,7 @@ public enum HelpText {
 
     /// The help of one command; the overview for `nil` or an unknown name.
     /// - Parameter command: a name from ``ArgumentParser/commandNames``.
-    public static func text(for command: String?) -> String {
+    package static func text(for command: String?) -> String {
         guard let command, let body = commands[command] else { return overview }
         return body + "\n\n" + globals + "\n\n" + exitCodes
     }

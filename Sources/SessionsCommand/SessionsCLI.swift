@@ -6,7 +6,7 @@ import Foundation
 /// `Sources/sessions/main.swift` only calls ``main(_:environment:console:)`` and exits with
 /// its code. Every store-backed command opens the store with `SessionStore.start(_:)` with
 /// periodic cleanup disabled (a CLI run must not start it), and shuts it down before returning.
-public enum SessionsCLI {
+package enum SessionsCLI {
     /// Parses `arguments` and runs the command.
     ///
     /// Usage errors are written to `console`'s standard error as one line and give
@@ -16,7 +16,7 @@ public enum SessionsCLI {
     ///   - environment: the process environment (`AGENT_SESSIONS_DIR`, `CLAUDE_CONFIG_DIR`, `HOME`).
     ///   - console: where output and errors go.
     /// - Returns: the exit status; see ``ExitCode``.
-    public static func main(_ arguments: [String], environment: [String: String], console: Console) async -> ExitCode {
+    package static func main(_ arguments: [String], environment: [String: String], console: Console) async -> ExitCode {
         let invocation: Invocation
         do { invocation = try ArgumentParser.parse(arguments) } catch {
             console.error(error.description)
@@ -36,7 +36,7 @@ public enum SessionsCLI {
     ///   - environment: the process environment.
     ///   - console: where output and errors go.
     /// - Returns: the exit status; see ``ExitCode``.
-    public static func run(_ invocation: Invocation, environment: [String: String], console: Console) async -> ExitCode {
+    package static func run(_ invocation: Invocation, environment: [String: String], console: Console) async -> ExitCode {
         let runner = CommandRunner(global: invocation.global, environment: environment, console: console)
         switch invocation.command {
         case .help(let topic):

@@ -3,7 +3,7 @@
 /// Every case names the offending word and the subcommand it was given to, and
 /// ``description`` is one line saying what to do. The command exits with
 /// ``ExitCode/usage`` (2). Match on ``code`` in tests and scripts; its values never change.
-public enum UsageError: Error, Sendable, Hashable, CustomStringConvertible {
+package enum UsageError: Error, Sendable, Hashable, CustomStringConvertible {
     /// No subcommand was given.
     case missingCommand
     /// The first word is not a subcommand.
@@ -25,7 +25,7 @@ public enum UsageError: Error, Sendable, Hashable, CustomStringConvertible {
 
     /// The stable code: `missing_command`, `unknown_command`, `unknown_option`, `missing_value`,
     /// `unexpected_value`, `invalid_value`, `missing_argument`, `unexpected_argument`, `conflicting_options`.
-    public var code: String {
+    package var code: String {
         switch self {
         case .missingCommand: "missing_command"
         case .unknownCommand: "unknown_command"
@@ -40,7 +40,7 @@ public enum UsageError: Error, Sendable, Hashable, CustomStringConvertible {
     }
 
     /// The subcommand the error belongs to, when known.
-    public var command: String? {
+    package var command: String? {
         switch self {
         case .missingCommand, .unknownCommand: nil
         case .unknownOption(_, let command), .missingValue(_, let command), .unexpectedValue(_, let command),
@@ -50,7 +50,7 @@ public enum UsageError: Error, Sendable, Hashable, CustomStringConvertible {
     }
 
     /// One line: what is wrong, then where to read about it.
-    public var description: String {
+    package var description: String {
         let help = command.map { "run `sessions \($0) --help`" } ?? "run `sessions --help`"
         let what: String
         switch self {

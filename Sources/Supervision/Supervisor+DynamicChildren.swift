@@ -8,10 +8,7 @@ extension Supervisor {
     ///   ``SupervisionError/startFailed(child:underlying:)``, or
     ///   ``SupervisionError/notRunning(supervisor:)`` if the supervisor is not running.
     public func startChild(_ spec: ChildSpec) async throws {
-        ensureLoop()
-        try await withCheckedThrowingContinuation { (continuation: CheckedContinuation<Void, any Error>) in
-            send(.startChild(spec, continuation))
-        }
+        try await request { .startChild(spec, $0) }
     }
 
     /// Stops a child per its shutdown policy without restarting it.
@@ -21,10 +18,7 @@ extension Supervisor {
     /// - Parameter id: The child's id.
     /// - Throws: ``SupervisionError/unknownChild(_:supervisor:)`` or ``SupervisionError/notRunning(supervisor:)``.
     public func terminateChild(_ id: String) async throws {
-        ensureLoop()
-        try await withCheckedThrowingContinuation { (continuation: CheckedContinuation<Void, any Error>) in
-            send(.terminateChild(id, continuation))
-        }
+        try await request { .terminateChild(id, $0) }
     }
 
     /// Starts a stopped child again from its spec. Not counted toward intensity.
@@ -34,10 +28,7 @@ extension Supervisor {
     ///   ``SupervisionError/unknownChild(_:supervisor:)``, ``SupervisionError/startFailed(child:underlying:)``
     ///   (the spec is kept), or ``SupervisionError/notRunning(supervisor:)``.
     public func restartChild(_ id: String) async throws {
-        ensureLoop()
-        try await withCheckedThrowingContinuation { (continuation: CheckedContinuation<Void, any Error>) in
-            send(.restartChild(id, continuation))
-        }
+        try await request { .restartChild(id, $0) }
     }
 
     /// Removes the spec of a stopped child.
@@ -47,10 +38,13 @@ extension Supervisor {
     ///   (terminate it first), ``SupervisionError/unknownChild(_:supervisor:)``, or
     ///   ``SupervisionError/notRunning(supervisor:)``.
     public func deleteChild(_ id: String) async throws {
+        try await request { .deleteChild(id, $0) }
+    }
+
+    /// Sends a request to the mailbox and waits for its reply.
+    private func request(_ message: (CheckedContinuation<Void, any Error>) -> Message) async throws {
         ensureLoop()
-        try await withCheckedThrowingContinuation { (continuation: CheckedContinuation<Void, any Error>) in
-            send(.deleteChild(id, continuation))
-        }
+        try await withCheckedThrowingContinuation { continuation in send(message(continuation)) }
     }
 
     /// The children in start order, with their status.
