@@ -334,6 +334,15 @@ struct HostileInputTests {
             let saved = try await fixture.store.saveSession("odd", jsonLines: bytes)
             let loaded = try await fixture.store.loadSession("odd")
             #expect(loaded.messages.count == saved.messageCount)
+            // Blank lines are skipped, CR before LF and a leading byte order mark are dropped; the
+            // rest is kept as parsed. An integer beyond 64 bits becomes a double (documented).
+            #expect(saved.messageCount == (hostile == .byteOrderMark ? 1 : 2))
+            if hostile == .integerBeyond64Bits, let last = loaded.messages.last {
+                #expect(last.json["max"] == .uint(UInt64.max))
+                #expect(last.json["min"] == .int(Int64.min))
+                #expect(last.json["big"] == .double(123456789012345678901234567890.0))
+            }
+            if hostile == .duplicateKeys { #expect(String(decoding: loaded.messages[1].serialized(), as: UTF8.self) == #"{"type":"user","k":1,"k":2}"#) }
             try await fixture.reopen()
             #expect(try await fixture.store.loadSession("odd") == loaded, "changed across a reopen")
             try await fixture.expectKeptIntact(hostile.rawValue, reopen: false)
