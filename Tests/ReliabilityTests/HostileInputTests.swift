@@ -538,8 +538,8 @@ struct HostileInputTests {
         // load: refuses to open the link (O_NOFOLLOW).
         let load = await expectStoreError("storage_failure", "load") { _ = try await store.loadSession("keep-1") }
         if case .storageFailure(_, let operation, let code) = load { #expect(operation == "open" && code == ELOOP, "\(load!)") }
-        // append: refuses too, and the outside file is not written.
-        await expectStoreError("storage_failure", "append") { try await store.appendMessages("keep-1", [userLine("through the link?")]) }
+        // append: refused before anything is logged (unsafe_path), and the outside file is not written.
+        await expectStoreError("unsafe_path", "append") { try await store.appendMessages("keep-1", [userLine("through the link?")]) }
         #expect(FileManager.default.contents(atPath: outside) == original, "the file outside the store was written through the link")
         // After the failed append the store must still work (the actor restarts from disk).
         var canary: StoreError?

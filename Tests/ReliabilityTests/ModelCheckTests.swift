@@ -89,16 +89,6 @@ final class ModelCheckRun {
         let actual = await observe(op)
         let expected = model.apply(op, cursor: usedCursor?.model)
         if expected != actual {
-            // Known store bug (see CursorOnLastPageTests): a page cut by the limit gets a cursor
-            // even when nothing follows. Tolerated here only if that cursor leads to an empty last
-            // page, so that the model check can look for other bugs until it is fixed.
-            if Self.toleratesCursorOnLastPage, case .search(let query) = op, case .page(let want, false) = expected,
-               case .page(let got, true) = actual, want == got, let next = lastCursor, let store,
-               let following = try? await store.search(query.query(cursor: next)), following.sessions.isEmpty,
-               following.nextCursor == nil {
-                cursor = nil
-                return nil
-            }
             return (expected.description, actual.description)
         }
         if case .search(let query) = op, case .page(let sessions, _) = actual {
@@ -111,10 +101,6 @@ final class ModelCheckRun {
     }
 
     private var lastCursor: SessionCursor?
-
-    /// Set to `false` once the store stops returning a cursor with the last page (store bug 1 of
-    /// the reliability report; `lastPageHasNoCursor` fails until then).
-    static let toleratesCursorOnLastPage = true
 
     /// Runs `op` on the store (time moves first, as the model's does) and reports its answer.
     private func observe(_ op: ModelOp) async -> Observation {

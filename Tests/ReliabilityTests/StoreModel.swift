@@ -268,6 +268,17 @@ struct StoreModel {
         }
     }
 
+    /// The documented cost rule, written out plainly: each agent run (a `system`/`init` line
+    /// starts one) contributes its last result's cost; the runs add up.
+    static func runCost(_ messages: [Message]) -> Double {
+        var runs: [[Message]] = [[]]
+        for message in messages {
+            if message.type == "system", message.subtype == "init", !runs[runs.count - 1].isEmpty { runs.append([]) }
+            runs[runs.count - 1].append(message)
+        }
+        return runs.reduce(0) { $0 + Session.calculateCost($1) }
+    }
+
     /// Applies `op` and returns what the store must answer.
     mutating func apply(_ op: ModelOp, cursor: (sort: SortSpec, key: Double, id: String)?) -> Observation {
         switch op {
@@ -278,7 +289,7 @@ struct StoreModel {
             let facts = Session.summarize(messages)
             let metadata = SessionMetadata(
                 id: id, createdAt: sessions[id]?.metadata.createdAt ?? Self.date(created ?? now),
-                updatedAt: Self.date(updated ?? now), messageCount: messages.count, totalCostUSD: facts.costUSD,
+                updatedAt: Self.date(updated ?? now), messageCount: messages.count, totalCostUSD: Self.runCost(messages),
                 turnCount: facts.turns.assistantMessages, tags: tags, summary: summary ?? facts.summary, model: facts.model,
                 byteSize: Self.byteSize(messages))
             sessions[id] = Entry(metadata: metadata, messages: messages)
@@ -293,7 +304,7 @@ struct StoreModel {
             entry.metadata.messageCount += messages.count
             entry.metadata.byteSize += Self.byteSize(messages)
             entry.metadata.turnCount += facts.turns.assistantMessages
-            if messages.contains(where: { $0.type == "result" }) { entry.metadata.totalCostUSD = facts.costUSD }
+            entry.metadata.totalCostUSD = Self.runCost(entry.messages + messages)
             if entry.metadata.model == nil { entry.metadata.model = facts.model }
             if entry.metadata.summary == nil { entry.metadata.summary = facts.summary }
             entry.messages += messages

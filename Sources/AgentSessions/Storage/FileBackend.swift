@@ -120,8 +120,8 @@ public final class FileBackend: StorageBackend {
         try POSIX.makeDirectory(sessionsDirectory)
         try POSIX.makeDirectory(quarantineDirectory)
         try checkFormat()
-        lockFD = try POSIX.open(directory + "/lock", O_RDWR | O_CREAT)
-        journalFD = try POSIX.open(journalPath, O_RDWR | O_CREAT)
+        lockFD = try POSIX.open(directory + "/lock", O_RDWR | O_CREAT | O_NOFOLLOW)
+        journalFD = try POSIX.open(journalPath, O_RDWR | O_CREAT | O_NOFOLLOW)
         try POSIX.lock(lockFD, exclusive: true, path: directory + "/lock")
         defer { POSIX.unlock(lockFD) }
         let records = try recover()
@@ -136,7 +136,7 @@ public final class FileBackend: StorageBackend {
 
     private func checkFormat() throws(StoreError) {
         let path = directory + "/FORMAT"
-        if let bytes = try io.readFile(path) {
+        if let bytes = try io.readFile(path, followLinks: false) {
             let object = try? JSONSerialization.jsonObject(with: Data(bytes)) as? [String: Any]
             guard object?["format"] as? String == Self.formatName else {
                 throw .unsupportedFormat(path: path, found: String(decoding: bytes.prefix(80), as: UTF8.self))
@@ -178,7 +178,7 @@ public final class FileBackend: StorageBackend {
         for record in records {
             apply(record.mutation, to: &files.index)
             // After a reboot the session files may have lost unsynced writes: redo every effect.
-            if rebooted || !record.applied { try applyFileEffects(record) }
+            if rebooted || !record.applied, try !applyRecovering(record) { files.index[record.mutation.id] = nil }
             if case .delete(let id) = record.mutation { files.lineFiles.remove(id) } else { files.lineFiles.insert(record.mutation.id) }
         }
         if validEnd < size { try POSIX.truncate(journalFD, to: validEnd, path: journalPath) }
@@ -224,7 +224,7 @@ public final class FileBackend: StorageBackend {
     private static let snapshotMagic: UInt32 = 0x5849_5341  // "ASIX"
 
     private func loadSnapshot() throws(StoreError) -> (generation: UInt64, records: [String: SessionMetadata])? {
-        guard let bytes = try io.readFile(snapshotPath) else { return nil }
+        guard let bytes = try io.readFile(snapshotPath, followLinks: false) else { return nil }
         var r = ByteReader(bytes, to: max(0, bytes.count - 4))
         do throws(ByteReader.Truncated) {
             guard bytes.count >= 28, try r.u32() == Self.snapshotMagic, try r.u32() == 1 else { throw ByteReader.Truncated() }
@@ -271,7 +271,7 @@ public final class FileBackend: StorageBackend {
         for name in names where !name.hasPrefix(".") {
             if name.hasSuffix(".meta.json") {
                 let path = sessionsDirectory + "/" + name
-                if let bytes = try io.readFile(path), let m = MetadataFile.decode(bytes) {
+                if let bytes = try io.readFile(path, followLinks: false), let m = MetadataFile.decode(bytes) {
                     index[m.id] = m
                 } else {
                     try quarantine(path, reason: "metadata file cannot be parsed")
@@ -288,7 +288,7 @@ public final class FileBackend: StorageBackend {
     private func resolveOrphans(_ files: inout (index: [String: SessionMetadata], lineFiles: Set<String>)) throws(StoreError) {
         for id in files.lineFiles where files.index[id] == nil {
             let path = sessionPath(id)
-            guard let bytes = try io.readFile(path) else { continue }
+            guard let bytes = try io.readFile(path, followLinks: false) else { continue }
             let attributes = try? FileManager.default.attributesOfItem(atPath: path)
             let modified = attributes?[.modificationDate] as? Date ?? Date()
             if let m = deriveMetadata?(id, bytes, modified) {
@@ -327,6 +327,7 @@ public final class FileBackend: StorageBackend {
     /// session files and marks it applied.
     public func write(_ mutations: [StorageMutation]) throws(StoreError) -> DurabilityTicket? {
         precondition(locked, "write outside beginWrite/endWrite")
+        try checkAppendTargets(mutations)
         var buffer: [UInt8] = []
         var starts: [Int] = []
         for mutation in mutations {
@@ -356,6 +357,9 @@ public final class FileBackend: StorageBackend {
         if position >= checkpointThreshold { try checkpoint(index()) }
     }
 
+    /// Releases the lock without checkpointing (the transaction failed).
+    public func abortWrite() { endLock() }
+
     private func endLock() {
         locked = false
         POSIX.unlock(lockFD)
@@ -381,7 +385,10 @@ public final class FileBackend: StorageBackend {
         let bytes = try io.pread(journalFD, count: size - position, at: position, path: journalPath)
         let (records, validEnd) = Journal.decodeRecords(bytes, base: position)
         for record in records {
-            if !record.applied { try applyFileEffects(record) }
+            if !record.applied, try !applyRecovering(record) {
+                changes.append(.remove(id: record.mutation.id))
+                continue
+            }
             markDirty(record.mutation)
             switch record.mutation {
             case .save(let m, _), .append(let m, _, _), .update(let m): changes.append(.upsert(m))
@@ -392,6 +399,44 @@ public final class FileBackend: StorageBackend {
         if validEnd < size { try POSIX.truncate(journalFD, to: validEnd, path: journalPath) }
         position = validEnd
         return changes
+    }
+
+    /// Applies a logged record while recovering or following the log. A session whose files
+    /// cannot take it (a symbolic link or other non-file in its place, a file shorter than the
+    /// log expects) is quarantined and dropped, so one damaged session cannot stop the store
+    /// from opening. Returns false for such a session; I/O errors are thrown.
+    private func applyRecovering(_ record: Journal.Record) throws(StoreError) -> Bool {
+        do {
+            try applyFileEffects(record)
+            return true
+        } catch {
+            switch error {
+            case .corrupted, .unsafePath: break
+            case .storageFailure(_, _, let code) where code == ELOOP || code == ENOTDIR || code == EISDIR: break
+            default: throw error
+            }
+            let id = record.mutation.id
+            for path in [sessionPath(id), metaPath(id)] where (try? FileManager.default.attributesOfItem(atPath: path)) != nil {
+                try quarantine(path, reason: "cannot apply a logged change to session \(StoreError.quote(id)): \(error)")
+            }
+            try io.pwriteAll(journalFD, [1, 0, 0, 0], at: record.offset + Journal.appliedFlagOffset, path: journalPath)
+            dirty[id] = .some(nil)
+            return false
+        }
+    }
+
+    /// Refuses, before anything is logged, an append whose session file is not a regular file
+    /// (a symbolic link planted in the store, a directory): appending would follow it or fail
+    /// after the log write.
+    private func checkAppendTargets(_ mutations: [StorageMutation]) throws(StoreError) {
+        for case .append(let m, _, _) in mutations {
+            let path = sessionPath(m.id)
+            var info = stat()
+            guard lstat(path, &info) == 0 else { continue }  // missing: reported by the write itself
+            if info.st_mode & S_IFMT != S_IFREG {
+                throw .unsafePath(path: path, reason: "it is not a regular file (a symbolic link or a directory); move it away")
+            }
+        }
     }
 
     private func applyFileEffects(_ record: Journal.Record) throws(StoreError) {

@@ -51,6 +51,8 @@ public final class InMemoryBackend: StorageBackend, Sendable {
 
     /// Nothing to release.
     public func endWrite(index: () -> [SessionMetadata]) throws(StoreError) {}
+    /// Nothing to release.
+    public func abortWrite() {}
     /// No other writers exist: always empty.
     public func poll() throws(StoreError) -> [StorageChange] { [] }
 

@@ -35,7 +35,8 @@ public enum StorageChange: Sendable, Equatable {
 /// own lock), so a backend need not be thread-safe. Writes go through a transaction:
 /// ``beginWrite()`` takes exclusive access (across processes, for a shared directory) and
 /// reports what others changed since the last call; ``write(_:)`` hands the mutations to the
-/// operating system; ``endWrite()`` releases access. Durability is awaited afterwards, outside
+/// operating system; ``endWrite(index:)`` releases access, or ``abortWrite()`` when the
+/// transaction failed. Durability is awaited afterwards, outside
 /// the store's lock, through ``durability``, so concurrent writers share one sync.
 ///
 /// Two backends ship: ``FileBackend`` (the default) and ``InMemoryBackend`` (for tests).
@@ -49,8 +50,12 @@ public protocol StorageBackend: AnyObject {
     func beginWrite() throws(StoreError) -> [StorageChange]
     /// Writes mutations (in order) while write access is held; returns a ticket to await durability with, if any.
     func write(_ mutations: [StorageMutation]) throws(StoreError) -> DurabilityTicket?
-    /// Releases write access; may compact the log first using `index` (every current record).
+    /// Releases write access after a successful ``write(_:)``; may compact the log first using
+    /// `index` (every current record, including the mutations just written).
     func endWrite(index: () -> [SessionMetadata]) throws(StoreError)
+    /// Releases write access after a failed or abandoned transaction, never compacting: the
+    /// caller's index may not reflect what reached the log.
+    func abortWrite()
     /// The changes other writers made since the last call; cheap when there are none.
     func poll() throws(StoreError) -> [StorageChange]
     /// The stored messages of a session as JSON-lines bytes, exactly `metadata.byteSize` of them.

@@ -10,6 +10,31 @@ enum MessageLines {
         return bytes
     }
 
+    /// Rejects messages that could be stored but not read back: nesting deeper than
+    /// ``JSONValue/maximumNestingDepth`` (the parser's limit) and non-finite numbers (JSON has no
+    /// NaN or infinity). Messages parsed from text already pass; this guards values built in code.
+    /// - Throws: ``StoreError/invalidMessage(id:index:reason:)`` naming the first bad message.
+    static func validate(_ messages: [Message], id: String) throws(StoreError) {
+        func problem(_ value: JSONValue, depth: Int) -> String? {
+            switch value {
+            case .double(let number) where !number.isFinite:
+                return "it holds the non-finite number \(number), which JSON cannot represent"
+            case .array(let items):
+                if depth >= JSONValue.maximumNestingDepth { return "it is nested deeper than \(JSONValue.maximumNestingDepth) levels" }
+                for item in items { if let found = problem(item, depth: depth + 1) { return found } }
+            case .object(let object):
+                if depth >= JSONValue.maximumNestingDepth { return "it is nested deeper than \(JSONValue.maximumNestingDepth) levels" }
+                for member in object { if let found = problem(member.value, depth: depth + 1) { return found } }
+            default:
+                break
+            }
+            return nil
+        }
+        for (index, message) in messages.enumerated() {
+            if let reason = problem(message.json, depth: 0) { throw .invalidMessage(id: id, index: index, reason: reason) }
+        }
+    }
+
     /// Decodes stored lines; a line that fails is reported as corruption of `id`'s file.
     static func decode(_ bytes: [UInt8], id: String, path: String) throws(StoreError) -> [Message] {
         do {

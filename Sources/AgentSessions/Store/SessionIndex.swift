@@ -167,7 +167,8 @@ struct SessionIndex: Sendable {
         return Plan(count: range.count) { body in for i in range { body(keys[i].id) } }
     }
 
-    /// Walks the records in the query's sort order, from the cursor, until `limit` matches.
+    /// Walks the records in the query's sort order, from the cursor, until `limit` matches
+    /// and one more (so a cursor is returned only when another page exists).
     private func walk(_ query: SessionQuery, limit: Int, cursor: SessionCursor?) -> SessionPage {
         let keys: SortedKeys
         switch query.sort.field {
@@ -175,29 +176,29 @@ struct SessionIndex: Sendable {
         case .createdAt: keys = byCreated
         case .cost: keys = byCost
         }
-        // Ascending arrays, ties by id ascending; a descending order walks keys backwards but
-        // must still visit equal keys with ids ascending.
         var result: [SessionMetadata] = []
         result.reserveCapacity(min(limit, records.count))
+        // Returns false once a match beyond the limit shows there is a next page.
+        func visit(_ i: Int) -> Bool {
+            guard let record = records[keys[i].id], query.matches(record) else { return true }
+            if result.count == limit { return false }
+            result.append(record)
+            return true
+        }
+        // Ascending arrays with ties by id ascending; a descending walk goes backwards through
+        // the keys but must still visit each run of equal keys with ids ascending.
         var position = query.sort.descending ? keys.count - 1 : 0
         if let cursor {
-            if query.sort.descending {
-                position = keys.position(ofKey: cursor.key, strict: false) - 1
-            } else {
-                position = keys.position(ofKey: cursor.key, strict: true)
-            }
+            position = query.sort.descending
+                ? keys.position(ofKey: cursor.key, strict: false) - 1
+                : keys.position(ofKey: cursor.key, strict: true)
             // Records sharing the cursor's key, after the cursor's id.
-            let tiedStart = keys.position(ofKey: cursor.key, strict: false)
-            let tiedEnd = keys.position(ofKey: cursor.key, strict: true)
-            for i in tiedStart..<tiedEnd where cursor.id.utf8.lexicographicallyPrecedes(keys[i].id.utf8) {
-                if let record = records[keys[i].id], query.matches(record) {
-                    result.append(record)
-                    if result.count == limit { return page(result, query) }
-                }
+            for i in keys.position(ofKey: cursor.key, strict: false)..<keys.position(ofKey: cursor.key, strict: true)
+            where cursor.id.utf8.lexicographicallyPrecedes(keys[i].id.utf8) {
+                if !visit(i) { return page(result, query) }
             }
         }
         while position >= 0 && position < keys.count {
-            // Visit a run of equal keys id-ascending in both directions.
             let key = keys[position].key
             var low = position, high = position
             if query.sort.descending {
@@ -205,12 +206,7 @@ struct SessionIndex: Sendable {
             } else {
                 while high + 1 < keys.count && keys[high + 1].key == key { high += 1 }
             }
-            for i in low...high {
-                if let record = records[keys[i].id], query.matches(record) {
-                    result.append(record)
-                    if result.count == limit { return page(result, query) }
-                }
-            }
+            for i in low...high where !visit(i) { return page(result, query) }
             position = query.sort.descending ? low - 1 : high + 1
         }
         return SessionPage(sessions: result, nextCursor: nil)

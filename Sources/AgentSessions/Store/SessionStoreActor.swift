@@ -248,6 +248,7 @@ struct PreparedSave: Sendable {
     init(_ id: String, messages: [Message], tags: [String], summary: String?, createdAt: Date?, updatedAt: Date?) throws(StoreError) {
         try SessionID.validate(id)
         for tag in tags { try SessionID.validateTag(tag) }
+        try MessageLines.validate(messages, id: id)
         self.id = id
         self.messages = messages
         lines = MessageLines.encode(messages)
@@ -271,6 +272,7 @@ struct PreparedAppend: Sendable {
 
     init(_ id: String, messages: [Message], at: Date?) throws(StoreError) {
         try SessionID.validate(id)
+        try MessageLines.validate(messages, id: id)
         self.id = id
         self.messages = messages
         lines = MessageLines.encode(messages)

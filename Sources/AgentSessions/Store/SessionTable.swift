@@ -134,7 +134,9 @@ final class SessionTable: Sendable {
         try withOpenState { (state, backend) throws(StoreError) in
             Self.follow(try backend.beginWrite(), &state)
             var released = false
-            defer { if !released { try? backend.endWrite { [] } } }
+            // On any failure, release without a checkpoint: a checkpoint writes the index as
+            // the snapshot, and this index may not hold what reached the log.
+            defer { if !released { backend.abortWrite() } }
             let planned = try plan(state.index)
             let ticket = planned.mutations.isEmpty ? nil : try backend.write(planned.mutations)
             for mutation in planned.mutations {

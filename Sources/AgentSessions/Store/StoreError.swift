@@ -18,6 +18,9 @@ public enum StoreError: Error, Sendable, Equatable, CustomStringConvertible {
     case storageFailure(path: String, operation: String, errno: Int32)
     /// A stored file could not be read back as the format says; it has been moved aside to `quarantinedAt` if not nil.
     case corrupted(path: String, reason: String, quarantinedAt: String?)
+    /// A path inside the store is not what the store wrote there (a symbolic link, a directory);
+    /// nothing was written. Move the offending entry away.
+    case unsafePath(path: String, reason: String)
     /// The store directory is read-only for this process or another process holds it in a way that excludes us.
     case readOnly(path: String)
     /// The store directory was written by a newer, unknown format version.
@@ -30,7 +33,7 @@ public enum StoreError: Error, Sendable, Equatable, CustomStringConvertible {
     case unavailable(reason: String)
 
     /// The stable code: one of `not_found`, `invalid_id`, `invalid_tag`, `invalid_message`, `storage_failure`,
-    /// `corrupted`, `read_only`, `unsupported_format`, `invalid_archive`, `conflict`, `unavailable`.
+    /// `corrupted`, `unsafe_path`, `read_only`, `unsupported_format`, `invalid_archive`, `conflict`, `unavailable`.
     public var code: String {
         switch self {
         case .notFound: "not_found"
@@ -39,6 +42,7 @@ public enum StoreError: Error, Sendable, Equatable, CustomStringConvertible {
         case .invalidMessage: "invalid_message"
         case .storageFailure: "storage_failure"
         case .corrupted: "corrupted"
+        case .unsafePath: "unsafe_path"
         case .readOnly: "read_only"
         case .unsupportedFormat: "unsupported_format"
         case .invalidArchive: "invalid_archive"
@@ -62,6 +66,8 @@ public enum StoreError: Error, Sendable, Equatable, CustomStringConvertible {
             "storage_failure: \(operation) failed on \(path): \(String(cString: strerror(errno))) (errno \(errno))"
         case .corrupted(let path, let reason, let quarantinedAt):
             "corrupted: \(path): \(reason)" + (quarantinedAt.map { "; moved aside to \($0)" } ?? "")
+        case .unsafePath(let path, let reason):
+            "unsafe_path: \(path): \(reason); nothing was written"
         case .readOnly(let path):
             "read_only: the store at \(path) cannot be written by this process; check its permissions"
         case .unsupportedFormat(let path, let found):

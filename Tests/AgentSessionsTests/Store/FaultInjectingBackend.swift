@@ -54,6 +54,7 @@ final class FaultInjectingBackend: StorageBackend {
     }
 
     func endWrite(index: () -> [SessionMetadata]) throws(StoreError) { try base.endWrite(index: index) }
+    func abortWrite() { base.abortWrite() }
     func poll() throws(StoreError) -> [StorageChange] { try base.poll() }
     func readMessages(_ metadata: SessionMetadata) throws(StoreError) -> [UInt8] { try base.readMessages(metadata) }
     func close(index: [SessionMetadata]) throws(StoreError) { try base.close(index: index) }

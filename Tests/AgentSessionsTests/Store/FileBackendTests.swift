@@ -181,7 +181,7 @@ struct FileBackendTests {
         #expect(throws: StoreError.self) {
             try backend.write([.append(metadata("a", bytes: lines.count + 8), lines: jsonLines(2..<3), offset: lines.count)])
         }
-        try backend.endWrite { [] }
+        backend.abortWrite()
     }
 
     @Test("a store written by an unknown format version is refused")
