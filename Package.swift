@@ -33,7 +33,7 @@ let package = Package(
         // A test-only program that writes to a store and reports each acknowledged operation,
         // so reliability tests can kill it (SIGKILL) or run several at once on one directory.
         .executableTarget(name: "StoreWriter", dependencies: ["AgentSessions"], path: "Tests/Helpers/StoreWriter"),
-        .testTarget(name: "ReliabilityTests", dependencies: ["AgentSessions", "StoreWriter"]),
+        .testTarget(name: "ReliabilityTests", dependencies: ["AgentSessions", "StoreWriter", "sessions"]),
     ],
     swiftLanguageModes: [.v6]
 )

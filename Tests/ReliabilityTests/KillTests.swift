@@ -89,3 +89,75 @@ struct KillTests {
         await store.shutdown()
     }
 }
+
+@Suite("Processes: the real tools side by side", .serialized)
+struct ToolProcessTests {
+    /// Runs `sessions` with arguments, returning its exit status and standard output.
+    static func sessions(_ arguments: [String]) throws -> (status: Int32, output: String) {
+        let process = Process()
+        process.executableURL = try builtProduct("sessions")
+        process.arguments = arguments
+        let pipe = Pipe()
+        process.standardOutput = pipe
+        process.standardError = FileHandle.nullDevice
+        try process.run()
+        let data = pipe.fileHandleForReading.readDataToEndOfFile()
+        process.waitUntilExit()
+        return (process.terminationStatus, String(decoding: data, as: UTF8.self))
+    }
+
+    @Test("a writer, `sessions import` in a loop and `sessions cleanup` in a loop on one store: nothing lost or duplicated")
+    func importCleanupAndWriter() async throws {
+        let directory = NSTemporaryDirectory() + "agent-sessions-tools-\(UUID().uuidString)"
+        let archive = directory + "-archive.jsonl"
+        defer {
+            try? FileManager.default.removeItem(atPath: directory)
+            try? FileManager.default.removeItem(atPath: archive)
+        }
+        // An archive of 20 sessions last updated in 2020: cleanup deletes them, import brings them back.
+        let old = Date(timeIntervalSince1970: 1_577_836_800)
+        do {
+            let staging = try await openForCheck(directory + "-staging")
+            for i in 0..<20 {
+                try await staging.saveSession("old-\(i)", messages: (0..<3).map { writerMessage("old-\(i)", $0) },
+                                              tags: ["imported"], createdAt: old, updatedAt: old)
+            }
+            try await staging.exportSessions(to: archive)
+            await staging.shutdown()
+            try FileManager.default.removeItem(atPath: directory + "-staging")
+        }
+        let writer = try WriterProcess(directory: directory, run: 3_000, seed: 11, operations: 250)
+        async let imports: [Int32] = Task.detached {
+            try (0..<12).map { _ in try Self.sessions(["--store", directory, "import", archive]).status }
+        }.value
+        async let cleanups: [Int32] = Task.detached {
+            try (0..<12).map { _ in try Self.sessions(["cleanup", "--older-than", "365d", "--store", directory]).status }
+        }.value
+        let (importStatuses, cleanupStatuses) = try await (imports, cleanups)
+        writer.process.waitUntilExit()
+        #expect(writer.process.terminationStatus == 0)
+        #expect(importStatuses.allSatisfy { $0 == 0 }, "import exit codes \(importStatuses)")
+        #expect(cleanupStatuses.allSatisfy { $0 == 0 }, "cleanup exit codes \(cleanupStatuses)")
+
+        let store = try await openForCheck(directory)
+        let all = try await store.listSessions().sessions
+        #expect(Set(all.map(\.id)).count == all.count, "an id is listed twice")
+        // Later acknowledgements of the same id supersede earlier ones: keep the last count.
+        var acknowledged: [String: Int] = [:]
+        for ack in writer.acknowledgements() { acknowledged[ack.id] = ack.count }
+        for (id, count) in acknowledged {
+            #expect(try await store.loadSession(id).messages == (0..<count).map { writerMessage(id, $0) })
+        }
+        for session in all where session.id.hasPrefix("old-") {
+            #expect(try await store.loadSession(session.id).messages == (0..<3).map { writerMessage(session.id, $0) })
+        }
+        // Another process's view (the CLI) agrees with this one.
+        let listed = try Self.sessions(["--store", directory, "list", "--json"])
+        #expect(listed.status == 0)
+        let cliIDs = listed.output.split(separator: "\n").compactMap { line in
+            (try? JSONValue(parsing: String(line)))?["id"]?.stringValue
+        }
+        #expect(cliIDs == all.map(\.id))
+        await store.shutdown()
+    }
+}
