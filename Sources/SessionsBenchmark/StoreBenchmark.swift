@@ -18,28 +18,52 @@ import Foundation
 /// All loops run in nonisolated async functions, so a call into the store from the loop does not
 /// hop from the main actor to the global executor and back: the latencies are the store's own.
 enum StoreBenchmark {
-    static let impl = "agentsessions-file"
+    /// `--cache-mib N` (an experiment, not the standard configuration): the message cache's budget.
+    static let cacheMiB: Int? = {
+        let arguments = CommandLine.arguments
+        guard let i = arguments.firstIndex(of: "--cache-mib"), i + 1 < arguments.count else { return nil }
+        return Int(arguments[i + 1])
+    }()
+
+    /// The configuration's name on every output line.
+    static var impl: String { implName(cacheMiB: cacheMiB) }
+
+    static func implName(cacheMiB: Int?) -> String {
+        cacheMiB.map { "agentsessions-file-cache\($0)m" } ?? "agentsessions-file"
+    }
 
     static func configuration(_ directory: String, _ durability: Durability, now: Date) -> SessionStore.Configuration {
         var configuration = SessionStore.Configuration(directory: directory, durability: durability)
         configuration.cleanup = nil  // no periodic cleanup child: the benchmark runs cleanup itself
         configuration.now = { now }  // never the wall clock
+        if let cacheMiB { configuration.cacheBytes = cacheMiB << 20 }
         return configuration
     }
 
     static func usage(_ command: String) -> Int32 {
-        Bench.log("usage: sessions-bench \(command) CORPUS_DIR STORE_DIR [--subset]")
+        Bench.log("usage: sessions-bench \(command) CORPUS_DIR STORE_DIR [--subset] [--cache-mib N]")
         return 2
     }
 
     static func main(_ command: String, _ arguments: [String]) async -> Int32 {
-        let positional = arguments.filter { !$0.hasPrefix("--") }
+        var positional: [String] = []
+        var i = 0
+        while i < arguments.count {
+            switch arguments[i] {
+            case "--subset": i += 1
+            case "--cache-mib":
+                guard i + 1 < arguments.count, let n = Int(arguments[i + 1]), n >= 0 else { return usage(command) }
+                i += 2
+            case let a where a.hasPrefix("--"):
+                Bench.log("unknown option \(a)")
+                return usage(command)
+            case let a:
+                positional.append(a)
+                i += 1
+            }
+        }
         guard positional.count == 2 else { return usage(command) }
         let subset = arguments.contains("--subset")
-        if let unknown = arguments.first(where: { $0.hasPrefix("--") && $0 != "--subset" }) {
-            Bench.log("unknown option \(unknown)")
-            return usage(command)
-        }
         do {
             switch command {
             case "write": try await write(corpus: positional[0], stores: positional[1], subset: subset)

@@ -1,7 +1,7 @@
 import AgentSessions
 import Foundation
 
-/// `sessions-bench suite CORPUS_DIR [--runs 3] [--subset] [--sessions N] [--shared DIR] [--results DIR]`
+/// `sessions-bench suite CORPUS_DIR [--runs 3] [--subset] [--sessions N] [--shared DIR] [--results DIR] [--cache-mib N]`
 ///
 /// The driver of WORKLOAD.md §4: generates the corpus if it is missing (`gen_corpus.py --sessions N
 /// --seed 1`), then for each run makes fresh stores under `/tmp`, runs this executable's `write`,
@@ -28,7 +28,7 @@ enum SuiteDriver {
     }
 
     static func run(_ arguments: [String]) throws -> Int32 {
-        let valued: Set<String> = ["--runs", "--sessions", "--shared", "--results"]
+        let valued: Set<String> = ["--runs", "--sessions", "--shared", "--results", "--cache-mib"]
         var positional: [String] = []
         var i = 0
         while i < arguments.count {
@@ -40,7 +40,7 @@ enum SuiteDriver {
             i += 1
         }
         guard positional.count == 1 else {
-            Bench.log("usage: sessions-bench suite CORPUS_DIR [--runs 3] [--subset] [--sessions N] [--shared DIR] [--results DIR]")
+            Bench.log("usage: sessions-bench suite CORPUS_DIR [--runs 3] [--subset] [--sessions N] [--shared DIR] [--results DIR] [--cache-mib N]")
             return 2
         }
         let corpus = positional[0]
@@ -64,14 +64,20 @@ enum SuiteDriver {
         let results = option(arguments, "--results") ?? "/tmp/sessions-bench-results-\(pid)"
         try fm.createDirectory(atPath: results, withIntermediateDirectories: true)
         guard let executable = Bundle.main.executablePath else { throw BenchError("cannot find this executable's path") }
-        let extra = subset ? ["--subset"] : []
+        let cache = option(arguments, "--cache-mib").map { ["--cache-mib", $0] } ?? []
+        let extra = (subset ? ["--subset"] : []) + cache
 
         var outputs: [String] = []
+        // Stores are removed after the last run, not between runs: on this machine's ext4 (no
+        // journal) every inode freed in the last ~30 s slows the next file creation down, so
+        // deleting one run's 20,000+ files right before the next run's ingest would bias it.
+        var created: [String] = []
+        defer { for stores in created { try? fm.removeItem(atPath: stores) } }
         for run in 1...runs {
             let stores = "/tmp/sessions-bench-stores-\(pid)-\(run)"
             try? fm.removeItem(atPath: stores)
             try fm.createDirectory(atPath: stores, withIntermediateDirectories: true)
-            defer { try? fm.removeItem(atPath: stores) }
+            created.append(stores)
             let output = "\(results)/run-\(run).jsonl"
             guard fm.createFile(atPath: output, contents: nil) else { throw BenchError("cannot create \(output)") }
             let start = Bench.clock.now
@@ -79,9 +85,9 @@ enum SuiteDriver {
             guard try spawn(executable, ["write", corpus, stores] + extra, stdout: output) == 0 else { throw BenchError("run \(run): write failed") }
             Bench.log("suite: run \(run)/\(runs): open (process)")
             let openStart = Bench.clock.now
-            guard try spawn(executable, ["open", corpus, stores], stdout: output) == 0 else { throw BenchError("run \(run): open failed") }
+            guard try spawn(executable, ["open", corpus, stores] + cache, stdout: output) == 0 else { throw BenchError("run \(run): open failed") }
             let openSeconds = Bench.seconds(Bench.clock.now - openStart)
-            var line = OutputLine(impl: StoreBenchmark.impl, op: "open_process")
+            var line = OutputLine(impl: StoreBenchmark.implName(cacheMiB: option(arguments, "--cache-mib").flatMap(Int.init)), op: "open_process")
             line.add("n", try sessions(corpus))
             line.add("process_seconds", openSeconds, decimals: 6)
             try appendLine(line.text, to: output)

@@ -12,7 +12,8 @@ let usage = """
       write CORPUS_DIR STORE_DIR [--subset]    workload process 1 (WORKLOAD.md §4) into STORE_DIR/D and STORE_DIR/B
       read  CORPUS_DIR STORE_DIR [--subset]    workload process 2 on STORE_DIR/B
       open  CORPUS_DIR STORE_DIR               open STORE_DIR/B and run queries[0] only (for open_process)
-      suite CORPUS_DIR [--runs 3] [--subset] [--sessions N] [--shared DIR] [--results DIR]
+                                               (write/read/open: --cache-mib N sets the message cache, an experiment)
+      suite CORPUS_DIR [--runs 3] [--subset] [--sessions N] [--shared DIR] [--results DIR] [--cache-mib N]
                                                generate the corpus if missing, run write/open/read --runs
                                                times on fresh stores, check every run, print a table of medians
       runtime [--calls N] [--restarts N]       supervision runtime: ChildHandle call round trip, restart latency
