@@ -16,6 +16,7 @@ let usage = """
       suite CORPUS_DIR [--runs 3] [--subset] [--sessions N] [--shared DIR] [--results DIR] [--cache-mib N]
                                                generate the corpus if missing, run write/open/read --runs
                                                times on fresh stores, check every run, print a table of medians
+      table CORPUS_DIR [--subset] RUN.jsonl...  the suite's table from kept output files
       runtime [--calls N] [--restarts N]       supervision runtime: ChildHandle call round trip, restart latency
 
     """
@@ -27,6 +28,8 @@ case "write", "read", "open":
     exit(await StoreBenchmark.main(arguments[0], Array(arguments.dropFirst())))
 case "suite":
     exit(await SuiteDriver.main(Array(arguments.dropFirst())))
+case "table":
+    exit(SuiteDriver.tableMain(Array(arguments.dropFirst())))
 case "runtime":
     exit(await RuntimeBenchmark.main(Array(arguments.dropFirst())))
 default:
