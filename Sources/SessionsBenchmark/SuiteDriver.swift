@@ -4,7 +4,8 @@ import Foundation
 /// `sessions-bench suite CORPUS_DIR [--runs 3] [--subset] [--sessions N] [--shared DIR] [--results DIR] [--cache-mib N]`
 ///
 /// The driver of WORKLOAD.md §4: generates the corpus if it is missing (`gen_corpus.py --sessions N
-/// --seed 1`), then for each run makes fresh stores under `/tmp`, runs this executable's `write`,
+/// --seed 1`; N from `--sessions`, else from the directory's name: `corpus-10k` is 10,000),
+/// then for each run makes fresh stores under `/tmp`, runs this executable's `write`,
 /// `open` (timed from spawn to exit: the `open_process` line) and `read` as separate processes,
 /// checks the run's lines with `check_results.py`, and finally prints a Markdown table of the
 /// medians over the runs (with min–max where the spread exceeds 10 %) on stdout.
@@ -68,7 +69,7 @@ enum SuiteDriver {
         guard fm.fileExists(atPath: checker) else { throw BenchError("no \(checker)") }
 
         if !fm.fileExists(atPath: corpus + "/workload.json") {
-            guard let sessions = option(arguments, "--sessions").flatMap(Int.init) else {
+            guard let sessions = option(arguments, "--sessions").flatMap(Int.init) ?? sessionsFromName(corpus) else {
                 throw BenchError("\(corpus) has no workload.json: pass --sessions N to generate it")
             }
             Bench.log("suite: generating \(sessions) sessions into \(corpus)")
@@ -120,6 +121,17 @@ enum SuiteDriver {
         print(try table(outputs, corpus: corpus, subset: subset))
         fflush(nil)  // all C streams, before the stores are removed
         return 0
+    }
+
+    /// `corpus-10k` → 10,000, `corpus-1000` → 1,000: the size a corpus directory's name announces.
+    static func sessionsFromName(_ corpus: String) -> Int? {
+        let name = URL(fileURLWithPath: corpus).lastPathComponent.lowercased()
+        guard let dash = name.lastIndex(of: "-") else { return nil }
+        var digits = name[name.index(after: dash)...]
+        var scale = 1
+        if digits.hasSuffix("k") { scale = 1000; digits = digits.dropLast() }
+        guard !digits.isEmpty, digits.allSatisfy(\.isASCII), let n = Int(digits), n > 0 else { return nil }
+        return n * scale
     }
 
     static func sessions(_ corpus: String) throws -> Int {
