@@ -86,40 +86,50 @@ struct SessionIndex: Sendable {
         if plan.count > records.count / 3 {
             return walk(query, limit: limit, cursor: cursor)
         }
-        var matches: [(key: Double, id: String, record: SessionMetadata)] = []
+        var matches: [SessionMetadata] = []
+        var keys: [Double] = []
+        matches.reserveCapacity(min(plan.count, 4096))
+        keys.reserveCapacity(min(plan.count, 4096))
         plan.forEach { id in
             guard let record = records[id], query.matches(record) else { return }
             let key = query.sort.key(record)
             if let cursor, !query.sort.precedes((cursor.key, cursor.id), (key, id)) { return }
-            matches.append((key, id, record))
+            matches.append(record)
+            keys.append(key)
         }
-        let ordered: ArraySlice<(key: Double, id: String, record: SessionMetadata)>
+        // Order indices, not the records themselves (a record is ~100 bytes to move). The
+        // comparator captures immutable copies: captured `var`s cost an exclusivity check per access.
+        var order = Array(matches.indices)
+        let descending = query.sort.descending
+        let sortKeys = keys, found = matches
+        let precedes = { (a: Int, b: Int) -> Bool in
+            let ka = sortKeys[a], kb = sortKeys[b]
+            if ka != kb { return descending ? ka > kb : ka < kb }
+            return found[a].id.utf8.lexicographicallyPrecedes(found[b].id.utf8)  // ties only
+        }
         if limit < matches.count / 4 {
-            ordered = Self.smallest(limit, of: matches, by: query.sort)[...]
+            order = Self.smallest(limit, of: order, by: precedes)
         } else {
-            ordered = matches.sorted { query.sort.precedes(($0.key, $0.id), ($1.key, $1.id)) }.prefix(limit)
+            order.sort(by: precedes)
+            if order.count > limit { order.removeLast(order.count - limit) }
         }
-        let more = matches.count > ordered.count
+        let more = matches.count > order.count
         return SessionPage(
-            sessions: ordered.map(\.record),
-            nextCursor: more ? ordered.last.map { SessionCursor(sort: query.sort, key: $0.key, id: $0.id) } : nil
+            sessions: order.map { matches[$0] },
+            nextCursor: more ? order.last.map { SessionCursor(sort: query.sort, key: keys[$0], id: matches[$0].id) } : nil
         )
     }
 
-    /// The first `limit` elements in `sort` order, by a bounded insertion into a sorted buffer.
-    private static func smallest(
-        _ limit: Int, of items: [(key: Double, id: String, record: SessionMetadata)], by sort: SessionSort
-    ) -> [(key: Double, id: String, record: SessionMetadata)] {
-        var best: [(key: Double, id: String, record: SessionMetadata)] = []
+    /// The first `limit` of `items` in the order `precedes`, by bounded insertion into a sorted buffer.
+    private static func smallest(_ limit: Int, of items: [Int], by precedes: (Int, Int) -> Bool) -> [Int] {
+        var best: [Int] = []
         best.reserveCapacity(limit + 1)
         for item in items {
-            if best.count == limit, let last = best.last, !sort.precedes((item.key, item.id), (last.key, last.id)) {
-                continue
-            }
+            if best.count == limit, let last = best.last, !precedes(item, last) { continue }
             var low = 0, high = best.count
             while low < high {
                 let mid = (low + high) / 2
-                if sort.precedes((best[mid].key, best[mid].id), (item.key, item.id)) { low = mid + 1 } else { high = mid }
+                if precedes(best[mid], item) { low = mid + 1 } else { high = mid }
             }
             best.insert(item, at: low)
             if best.count > limit { best.removeLast() }
@@ -142,10 +152,16 @@ struct SessionIndex: Sendable {
                 let smallest = sets.min { $0.count < $1.count } ?? []
                 consider(Plan(count: smallest.count) { body in smallest.forEach(body) })
             } else {
+                // A union without a `seen` set: an id is visited from the first listed tag it carries.
                 let total = sets.reduce(0) { $0 + $1.count }
+                let tags = query.tags
                 consider(Plan(count: total) { body in
-                    var seen = Set<String>(minimumCapacity: total)
-                    for set in sets { for id in set where seen.insert(id).inserted { body(id) } }
+                    for (i, set) in sets.enumerated() {
+                        for id in set {
+                            if i > 0, let record = records[id], tags[..<i].contains(where: record.tags.contains) { continue }
+                            body(id)
+                        }
+                    }
                 })
             }
         }
@@ -164,7 +180,7 @@ struct SessionIndex: Sendable {
         let start = from.map { keys.position(ofKey: $0, strict: fromStrict) } ?? 0
         let end = to.map { keys.position(ofKey: $0, strict: toStrict) } ?? keys.count
         let range = start..<max(start, end)
-        return Plan(count: range.count) { body in for i in range { body(keys[i].id) } }
+        return Plan(count: range.count) { body in keys.forEach(in: range) { body($0.id) } }
     }
 
     /// Walks the records in the query's sort order, from the cursor, until `limit` matches

@@ -295,6 +295,6 @@ public struct StoreStats: Sendable, Hashable {
     public var newestUpdate: Date?
     /// Sessions whose messages are in the cache.
     public var cachedSessions: Int
-    /// Bytes (of JSON text) the cache holds.
+    /// The estimated memory the cache holds, in bytes (3 × the JSON text of the cached sessions).
     public var cachedBytes: Int
 }

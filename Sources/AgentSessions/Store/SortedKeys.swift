@@ -115,12 +115,33 @@ struct SortedKeys: Sendable {
         reindex()
     }
 
-    subscript(position: Int) -> Element {
+    /// Calls `body` with the elements at `range`, in order, walking the chunks directly.
+    func forEach(in range: Range<Int>, _ body: (Element) -> Void) {
+        guard !range.isEmpty else { return }
+        var c = chunk(containing: range.lowerBound)
+        var offset = range.lowerBound - starts[c]
+        var remaining = range.count
+        while remaining > 0 {
+            let chunk = chunks[c]
+            let take = min(remaining, chunk.count - offset)
+            for i in offset..<offset + take { body(chunk[i]) }
+            remaining -= take
+            c += 1
+            offset = 0
+        }
+    }
+
+    private func chunk(containing position: Int) -> Int {
         var low = 0, high = starts.count - 1
         while low < high {
             let mid = (low + high + 1) / 2
             if starts[mid] <= position { low = mid } else { high = mid - 1 }
         }
-        return chunks[low][position - starts[low]]
+        return low
+    }
+
+    subscript(position: Int) -> Element {
+        let c = chunk(containing: position)
+        return chunks[c][position - starts[c]]
     }
 }

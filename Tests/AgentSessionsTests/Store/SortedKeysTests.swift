@@ -25,6 +25,10 @@ struct SortedKeysTests {
             #expect(keys.count == reference.count)
             if step % 50 == 0 {
                 #expect((0..<keys.count).map { keys[$0] } == reference)
+                let lower = next(reference.count + 1), upper = lower + next(reference.count - lower + 1)
+                var visited: [SortedKeys.Element] = []
+                keys.forEach(in: lower..<upper) { visited.append($0) }
+                #expect(visited == Array(reference[lower..<upper]))
                 for probe in 0..<42 {
                     let key = Double(probe) - 0.5 + Double(probe % 2) * 0.5
                     #expect(keys.position(ofKey: key, strict: false) == reference.firstIndex { $0.key >= key } ?? reference.count)
