@@ -8,8 +8,12 @@ import Foundation
 /// from its most selective field and its cost grows with the number of matches rather than
 /// with the number of sessions.
 struct SessionIndex: Sendable {
-    private(set) var records: [String: SessionMetadata] = [:]
-    private var byTag: [String: Set<String>] = [:]
+    /// Records by row; a deleted record leaves a hole that the next insert reuses. Everything
+    /// else refers to rows, so a search resolves candidates by array index, not by hashing ids.
+    private var rows: [SessionMetadata?] = []
+    private var freeRows: [Int32] = []
+    private var rowOf: [String: Int32] = [:]
+    private var byTag: [String: Set<Int32>] = [:]
     private var byUpdated = SortedKeys()
     private var byCreated = SortedKeys()
     private var byCost = SortedKeys()
@@ -18,50 +22,75 @@ struct SessionIndex: Sendable {
 
     /// Builds an index from records in any order (duplicate ids: the last one wins).
     init(_ all: some Sequence<SessionMetadata>) {
-        for record in all { records[record.id] = record }
+        for record in all {
+            if let row = rowOf[record.id] {
+                rows[Int(row)] = record
+            } else {
+                rowOf[record.id] = Int32(rows.count)
+                rows.append(record)
+            }
+        }
         var updated: [SortedKeys.Element] = [], created: [SortedKeys.Element] = [], cost: [SortedKeys.Element] = []
-        updated.reserveCapacity(records.count)
-        created.reserveCapacity(records.count)
-        cost.reserveCapacity(records.count)
-        for record in records.values {
-            updated.append(.init(key: record.updatedAt.timeIntervalSince1970, id: record.id))
-            created.append(.init(key: record.createdAt.timeIntervalSince1970, id: record.id))
-            cost.append(.init(key: record.totalCostUSD, id: record.id))
-            for tag in record.tags { byTag[tag, default: []].insert(record.id) }
+        updated.reserveCapacity(rows.count)
+        created.reserveCapacity(rows.count)
+        cost.reserveCapacity(rows.count)
+        for (index, record) in rows.enumerated() {
+            guard let record else { continue }
+            let row = Int32(index)
+            updated.append(.init(key: record.updatedAt.timeIntervalSince1970, id: record.id, row: row))
+            created.append(.init(key: record.createdAt.timeIntervalSince1970, id: record.id, row: row))
+            cost.append(.init(key: record.totalCostUSD, id: record.id, row: row))
+            for tag in record.tags { byTag[tag, default: []].insert(row) }
         }
         byUpdated.reset(updated)
         byCreated.reset(created)
         byCost.reset(cost)
     }
 
-    var count: Int { records.count }
+    var count: Int { rowOf.count }
 
-    subscript(id: String) -> SessionMetadata? { records[id] }
+    /// Every record, in no particular order.
+    var allRecords: [SessionMetadata] { rows.compactMap { $0 } }
+
+    subscript(id: String) -> SessionMetadata? { rowOf[id].flatMap { rows[Int($0)] } }
 
     /// Inserts or replaces the record with `metadata.id`.
     mutating func upsert(_ metadata: SessionMetadata) {
-        if let old = records[metadata.id] { unlink(old) }
-        records[metadata.id] = metadata
-        byUpdated.insert(key: metadata.updatedAt.timeIntervalSince1970, id: metadata.id)
-        byCreated.insert(key: metadata.createdAt.timeIntervalSince1970, id: metadata.id)
-        byCost.insert(key: metadata.totalCostUSD, id: metadata.id)
-        for tag in metadata.tags { byTag[tag, default: []].insert(metadata.id) }
+        let row: Int32
+        if let existing = rowOf[metadata.id] {
+            row = existing
+            if let old = rows[Int(row)] { unlink(old, row: row) }
+            rows[Int(row)] = metadata
+        } else if let reused = freeRows.popLast() {
+            row = reused
+            rows[Int(row)] = metadata
+        } else {
+            row = Int32(rows.count)
+            rows.append(metadata)
+        }
+        rowOf[metadata.id] = row
+        byUpdated.insert(key: metadata.updatedAt.timeIntervalSince1970, id: metadata.id, row: row)
+        byCreated.insert(key: metadata.createdAt.timeIntervalSince1970, id: metadata.id, row: row)
+        byCost.insert(key: metadata.totalCostUSD, id: metadata.id, row: row)
+        for tag in metadata.tags { byTag[tag, default: []].insert(row) }
     }
 
     /// Removes the record with this id; returns it, or `nil` if there was none.
     @discardableResult
     mutating func remove(_ id: String) -> SessionMetadata? {
-        guard let old = records.removeValue(forKey: id) else { return nil }
-        unlink(old)
+        guard let row = rowOf.removeValue(forKey: id), let old = rows[Int(row)] else { return nil }
+        unlink(old, row: row)
+        rows[Int(row)] = nil
+        freeRows.append(row)
         return old
     }
 
-    private mutating func unlink(_ old: SessionMetadata) {
+    private mutating func unlink(_ old: SessionMetadata, row: Int32) {
         byUpdated.remove(key: old.updatedAt.timeIntervalSince1970, id: old.id)
         byCreated.remove(key: old.createdAt.timeIntervalSince1970, id: old.id)
         byCost.remove(key: old.totalCostUSD, id: old.id)
         for tag in old.tags {
-            byTag[tag]?.remove(old.id)
+            byTag[tag]?.remove(row)
             if byTag[tag]?.isEmpty == true { byTag[tag] = nil }
         }
     }
@@ -71,8 +100,11 @@ struct SessionIndex: Sendable {
 
     /// The sessions not updated since `cutoff` (`updatedAt < cutoff`), oldest first.
     func updated(before cutoff: Date) -> [SessionMetadata] {
-        let end = byUpdated.position(ofKey: cutoff.timeIntervalSince1970, strict: false)
-        return (0..<end).compactMap { records[byUpdated[$0].id] }
+        var result: [SessionMetadata] = []
+        byUpdated.forEach(in: 0..<byUpdated.position(ofKey: cutoff.timeIntervalSince1970, strict: false)) { element in
+            if let record = rows[Int(element.row)] { result.append(record) }
+        }
+        return result
     }
 
     /// Runs a query. See ``SessionQuery`` for the semantics.
@@ -83,41 +115,66 @@ struct SessionIndex: Sendable {
         let plan = candidatePlan(query)
         // With a large candidate set, walking the records in the (already sorted) order of the
         // query and stopping at the limit beats collecting and sorting every candidate.
-        if plan.count > records.count / 3 {
+        if plan.count > count / 3 {
             return walk(query, limit: limit, cursor: cursor)
         }
-        var matches: [SessionMetadata] = []
+        var matched: [Int32] = []
         var keys: [Double] = []
-        matches.reserveCapacity(min(plan.count, 4096))
+        matched.reserveCapacity(min(plan.count, 4096))
         keys.reserveCapacity(min(plan.count, 4096))
-        plan.forEach { id in
-            guard let record = records[id], query.matches(record) else { return }
+        plan.forEach { row in
+            guard let record = rows[Int(row)], query.matches(record) else { return }
             let key = query.sort.key(record)
-            if let cursor, !query.sort.precedes((cursor.key, cursor.id), (key, id)) { return }
-            matches.append(record)
+            if let cursor, !query.sort.precedes((cursor.key, cursor.id), (key, record.id)) { return }
+            matched.append(row)
             keys.append(key)
         }
-        // Order indices, not the records themselves (a record is ~100 bytes to move). The
-        // comparator captures immutable copies: captured `var`s cost an exclusivity check per access.
-        var order = Array(matches.indices)
+        // Many matches (over an eighth of all sessions): mark them and read them off the sorted
+        // keys in one pass instead of sorting them.
+        if matched.count > 64, matched.count > count / 8 {
+            var marked = [Bool](repeating: false, count: rows.count)
+            for row in matched { marked[Int(row)] = true }
+            var result: [SessionMetadata] = []
+            result.reserveCapacity(min(limit, matched.count))
+            var more = false
+            sortedKeys(query.sort).forEachOrdered(descending: query.sort.descending) { element in
+                guard marked[Int(element.row)], let record = rows[Int(element.row)] else { return true }
+                if result.count == limit { more = true; return false }
+                result.append(record)
+                return true
+            }
+            return more ? page(result, query) : SessionPage(sessions: result, nextCursor: nil)
+        }
+        // Few matches: order their indices (not the ~100-byte records) with a key-first
+        // comparator over immutable copies (captured `var`s cost an exclusivity check per access).
+        let found = matched.map { rows[Int($0)]! }
+        var order = Array(found.indices)
         let descending = query.sort.descending
-        let sortKeys = keys, found = matches
+        let sortKeys = keys
         let precedes = { (a: Int, b: Int) -> Bool in
             let ka = sortKeys[a], kb = sortKeys[b]
             if ka != kb { return descending ? ka > kb : ka < kb }
             return found[a].id.utf8.lexicographicallyPrecedes(found[b].id.utf8)  // ties only
         }
-        if limit < matches.count / 4 {
+        if limit < found.count / 4 {
             order = Self.smallest(limit, of: order, by: precedes)
         } else {
             order.sort(by: precedes)
             if order.count > limit { order.removeLast(order.count - limit) }
         }
-        let more = matches.count > order.count
+        let more = found.count > order.count
         return SessionPage(
-            sessions: order.map { matches[$0] },
-            nextCursor: more ? order.last.map { SessionCursor(sort: query.sort, key: keys[$0], id: matches[$0].id) } : nil
+            sessions: order.map { found[$0] },
+            nextCursor: more ? order.last.map { SessionCursor(sort: query.sort, key: sortKeys[$0], id: found[$0].id) } : nil
         )
+    }
+
+    private func sortedKeys(_ sort: SessionSort) -> SortedKeys {
+        switch sort.field {
+        case .updatedAt: byUpdated
+        case .createdAt: byCreated
+        case .cost: byCost
+        }
     }
 
     /// The first `limit` of `items` in the order `precedes`, by bounded insertion into a sorted buffer.
@@ -137,14 +194,14 @@ struct SessionIndex: Sendable {
         return best
     }
 
-    /// The most selective source of candidate ids for a query.
+    /// The most selective source of candidate rows for a query.
     private struct Plan {
         var count: Int
-        var forEach: ((String) -> Void) -> Void
+        var forEach: ((Int32) -> Void) -> Void
     }
 
     private func candidatePlan(_ query: SessionQuery) -> Plan {
-        var best = Plan(count: records.count) { body in for id in records.keys { body(id) } }
+        var best = Plan(count: count) { body in for row in rowOf.values { body(row) } }
         func consider(_ plan: Plan) { if plan.count < best.count { best = plan } }
         if !query.tags.isEmpty {
             let sets = query.tags.map { byTag[$0] ?? [] }
@@ -157,9 +214,9 @@ struct SessionIndex: Sendable {
                 let tags = query.tags
                 consider(Plan(count: total) { body in
                     for (i, set) in sets.enumerated() {
-                        for id in set {
-                            if i > 0, let record = records[id], tags[..<i].contains(where: record.tags.contains) { continue }
-                            body(id)
+                        for row in set {
+                            if i > 0, let record = rows[Int(row)], tags[..<i].contains(where: record.tags.contains) { continue }
+                            body(row)
                         }
                     }
                 })
@@ -180,23 +237,18 @@ struct SessionIndex: Sendable {
         let start = from.map { keys.position(ofKey: $0, strict: fromStrict) } ?? 0
         let end = to.map { keys.position(ofKey: $0, strict: toStrict) } ?? keys.count
         let range = start..<max(start, end)
-        return Plan(count: range.count) { body in keys.forEach(in: range) { body($0.id) } }
+        return Plan(count: range.count) { body in keys.forEach(in: range) { body($0.row) } }
     }
 
     /// Walks the records in the query's sort order, from the cursor, until `limit` matches
     /// and one more (so a cursor is returned only when another page exists).
     private func walk(_ query: SessionQuery, limit: Int, cursor: SessionCursor?) -> SessionPage {
-        let keys: SortedKeys
-        switch query.sort.field {
-        case .updatedAt: keys = byUpdated
-        case .createdAt: keys = byCreated
-        case .cost: keys = byCost
-        }
+        let keys = sortedKeys(query.sort)
         var result: [SessionMetadata] = []
-        result.reserveCapacity(min(limit, records.count))
+        result.reserveCapacity(min(limit, count))
         // Returns false once a match beyond the limit shows there is a next page.
         func visit(_ i: Int) -> Bool {
-            guard let record = records[keys[i].id], query.matches(record) else { return true }
+            guard let record = rows[Int(keys[i].row)], query.matches(record) else { return true }
             if result.count == limit { return false }
             result.append(record)
             return true

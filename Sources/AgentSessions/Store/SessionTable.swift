@@ -91,7 +91,7 @@ final class SessionTable: Sendable {
     func snapshot() throws(StoreError) -> (records: [SessionMetadata], tags: [String: Int], cachedBytes: Int, cached: Int) {
         try withOpenState { (state, backend) throws(StoreError) in
             Self.follow(try backend.poll(), &state)
-            return (Array(state.index.records.values), state.index.tagCounts, state.cache.usedBytes, state.cache.count)
+            return (state.index.allRecords, state.index.tagCounts, state.cache.usedBytes, state.cache.count)
         }
     }
 
@@ -155,7 +155,7 @@ final class SessionTable: Sendable {
             }
             released = true
             let index = state.index
-            try backend.endWrite { Array(index.records.values) }
+            try backend.endWrite { index.allRecords }
             return (planned.result, ticket)
         }
     }
@@ -170,7 +170,7 @@ final class SessionTable: Sendable {
     func close(clean: Bool) {
         state.withLock { state in
             guard let backend = state.backend else { return }
-            if clean { try? backend.backend.close(index: Array(state.index.records.values)) }
+            if clean { try? backend.backend.close(index: state.index.allRecords) }
             state.backend = nil
             state.cache.removeAll()
         }

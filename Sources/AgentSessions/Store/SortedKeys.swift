@@ -16,6 +16,8 @@ struct SortedKeys: Sendable {
     struct Element: Sendable, Equatable {
         var key: Double
         var id: String
+        /// The record's row in ``SessionIndex`` (not part of the order).
+        var row: Int32 = 0
     }
 
     private var chunks: [[Element]] = []
@@ -70,8 +72,8 @@ struct SortedKeys: Sendable {
         partition { strict ? $0.key <= key : $0.key < key }
     }
 
-    mutating func insert(key: Double, id: String) {
-        let element = Element(key: key, id: id)
+    mutating func insert(key: Double, id: String, row: Int32 = 0) {
+        let element = Element(key: key, id: id, row: row)
         if chunks.isEmpty {
             chunks = [[element]]
             reindex()
@@ -101,7 +103,7 @@ struct SortedKeys: Sendable {
             let mid = (low + high) / 2
             if Self.less(chunks[c][mid], element) { low = mid + 1 } else { high = mid }
         }
-        guard low < chunks[c].count, chunks[c][low] == element else { return }
+        guard low < chunks[c].count, chunks[c][low].key == key, chunks[c][low].id == id else { return }
         chunks[c].remove(at: low)
         if chunks[c].isEmpty { chunks.remove(at: c) }
         reindex()
@@ -128,6 +130,32 @@ struct SortedKeys: Sendable {
             remaining -= take
             c += 1
             offset = 0
+        }
+    }
+
+    /// Calls `body` with every element in ascending order, or in descending key order with
+    /// equal keys still id-ascending, until `body` returns false.
+    func forEachOrdered(descending: Bool, _ body: (Element) -> Bool) {
+        if !descending {
+            for chunk in chunks { for element in chunk where !body(element) { return } }
+            return
+        }
+        var run: [Element] = []  // equal keys met backwards, emitted id-ascending once complete
+        for c in chunks.indices.reversed() {
+            let chunk = chunks[c]
+            for i in chunk.indices.reversed() {
+                let element = chunk[i]
+                let previousKey = i > 0 ? chunk[i - 1].key : (c > 0 ? chunks[c - 1][chunks[c - 1].count - 1].key : nil)
+                if run.isEmpty && previousKey != element.key {
+                    if !body(element) { return }  // the common case: no tie
+                    continue
+                }
+                run.append(element)
+                if previousKey != element.key {
+                    for held in run.reversed() where !body(held) { return }
+                    run.removeAll(keepingCapacity: true)
+                }
+            }
         }
     }
 

@@ -29,6 +29,11 @@ struct SortedKeysTests {
                 var visited: [SortedKeys.Element] = []
                 keys.forEach(in: lower..<upper) { visited.append($0) }
                 #expect(visited == Array(reference[lower..<upper]))
+                var ascending: [SortedKeys.Element] = [], descending: [SortedKeys.Element] = []
+                keys.forEachOrdered(descending: false) { ascending.append($0); return true }
+                keys.forEachOrdered(descending: true) { descending.append($0); return true }
+                #expect(ascending == reference)
+                #expect(descending == reference.sorted { $0.key != $1.key ? $0.key > $1.key : $0.id.utf8.lexicographicallyPrecedes($1.id.utf8) })
                 for probe in 0..<42 {
                     let key = Double(probe) - 0.5 + Double(probe % 2) * 0.5
                     #expect(keys.position(ofKey: key, strict: false) == reference.firstIndex { $0.key >= key } ?? reference.count)
