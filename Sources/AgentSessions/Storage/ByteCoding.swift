@@ -53,18 +53,16 @@ struct ByteReader {
 
     mutating func u32() throws(Truncated) -> UInt32 {
         guard end - position >= 4 else { throw Truncated() }
-        var value: UInt32 = 0
-        for i in 0..<4 { value |= UInt32(bytes[position + i]) << (8 * UInt32(i)) }
+        let at = position
         position += 4
-        return value
+        return UInt32(littleEndian: bytes.withUnsafeBytes { $0.loadUnaligned(fromByteOffset: at, as: UInt32.self) })
     }
 
     mutating func u64() throws(Truncated) -> UInt64 {
         guard end - position >= 8 else { throw Truncated() }
-        var value: UInt64 = 0
-        for i in 0..<8 { value |= UInt64(bytes[position + i]) << (8 * UInt64(i)) }
+        let at = position
         position += 8
-        return value
+        return UInt64(littleEndian: bytes.withUnsafeBytes { $0.loadUnaligned(fromByteOffset: at, as: UInt64.self) })
     }
 
     mutating func f64() throws(Truncated) -> Double { Double(bitPattern: try u64()) }

@@ -156,7 +156,7 @@ public final class FileBackend: StorageBackend {
             // A checkpoint wrote its snapshot and stopped before emptying the log (or the log is
             // missing): the snapshot already holds everything.
             try resetJournal(generation: snapshot.generation)
-            return Array(snapshot.records.values)
+            return snapshot.records
         }
         guard let header else {
             var files = try scanSessionFiles()
@@ -164,15 +164,20 @@ public final class FileBackend: StorageBackend {
             try resetJournal(generation: (snapshot?.generation ?? 0) + 1)
             return Array(files.index.values)
         }
-        var files: (index: [String: SessionMetadata], lineFiles: Set<String>)
-        if let snapshot, snapshot.generation == header.generation {
-            files = (snapshot.records, [])
-        } else {
-            files = try scanSessionFiles()
-        }
         generation = header.generation
         let rebooted = header.bootID != Journal.currentBootID
         let size = try POSIX.size(journalFD, path: journalPath)
+        if let snapshot, snapshot.generation == header.generation, size == Journal.headerSize, !rebooted {
+            // The common open after a clean close: the snapshot is the whole index.
+            position = size
+            return snapshot.records
+        }
+        var files: (index: [String: SessionMetadata], lineFiles: Set<String>)
+        if let snapshot, snapshot.generation == header.generation {
+            files = (Dictionary(snapshot.records.map { ($0.id, $0) }, uniquingKeysWith: { $1 }), [])
+        } else {
+            files = try scanSessionFiles()
+        }
         let bytes = try io.pread(journalFD, count: size - Journal.headerSize, at: Journal.headerSize, path: journalPath)
         let (records, validEnd) = Journal.decodeRecords(bytes, base: Journal.headerSize)
         for record in records {
@@ -223,7 +228,8 @@ public final class FileBackend: StorageBackend {
 
     private static let snapshotMagic: UInt32 = 0x5849_5341  // "ASIX"
 
-    private func loadSnapshot() throws(StoreError) -> (generation: UInt64, records: [String: SessionMetadata])? {
+    /// The snapshot's generation and records (ids are unique: it was written from an index).
+    private func loadSnapshot() throws(StoreError) -> (generation: UInt64, records: [SessionMetadata])? {
         guard let bytes = try io.readFile(snapshotPath, followLinks: false) else { return nil }
         var r = ByteReader(bytes, to: max(0, bytes.count - 4))
         do throws(ByteReader.Truncated) {
@@ -233,11 +239,9 @@ public final class FileBackend: StorageBackend {
             let generation = try r.u64()
             let count = Int(try r.u64())
             guard count <= bytes.count else { throw ByteReader.Truncated() }
-            var records = [String: SessionMetadata](minimumCapacity: count)
-            for _ in 0..<count {
-                let m = try r.metadata()
-                records[m.id] = m
-            }
+            var records: [SessionMetadata] = []
+            records.reserveCapacity(count)
+            for _ in 0..<count { records.append(try r.metadata()) }
             return (generation, records)
         } catch {
             try quarantine(snapshotPath, reason: "index snapshot fails its checksum")
@@ -378,7 +382,7 @@ public final class FileBackend: StorageBackend {
             generation = header.generation
             position = Journal.headerSize
             dirty = [:]
-            changes.append(.reset(Array(snapshot.records.values)))
+            changes.append(.reset(snapshot.records))
         }
         let size = try POSIX.size(journalFD, path: journalPath)
         guard size > position else { return changes }

@@ -30,21 +30,28 @@ struct SessionIndex: Sendable {
                 rows.append(record)
             }
         }
-        var updated: [SortedKeys.Element] = [], created: [SortedKeys.Element] = [], cost: [SortedKeys.Element] = []
-        updated.reserveCapacity(rows.count)
-        created.reserveCapacity(rows.count)
-        cost.reserveCapacity(rows.count)
+        byUpdated.reset(sorted: Self.sortedElements(rows) { $0.updatedAt.timeIntervalSince1970 })
+        byCreated.reset(sorted: Self.sortedElements(rows) { $0.createdAt.timeIntervalSince1970 })
+        byCost.reset(sorted: Self.sortedElements(rows) { $0.totalCostUSD })
         for (index, record) in rows.enumerated() {
             guard let record else { continue }
-            let row = Int32(index)
-            updated.append(.init(key: record.updatedAt.timeIntervalSince1970, id: record.id, row: row))
-            created.append(.init(key: record.createdAt.timeIntervalSince1970, id: record.id, row: row))
-            cost.append(.init(key: record.totalCostUSD, id: record.id, row: row))
-            for tag in record.tags { byTag[tag, default: []].insert(row) }
+            for tag in record.tags { byTag[tag, default: []].insert(Int32(index)) }
         }
-        byUpdated.reset(updated)
-        byCreated.reset(created)
-        byCost.reset(cost)
+    }
+
+    /// The rows' `(key, id, row)` elements in key order, ties by id. Sorts plain `(key, row)`
+    /// pairs (no reference counting while elements move) and reads ids only to break ties.
+    private static func sortedElements(_ rows: [SessionMetadata?], key: (SessionMetadata) -> Double) -> [SortedKeys.Element] {
+        var pairs: [(key: Double, row: Int32)] = []
+        pairs.reserveCapacity(rows.count)
+        for (index, record) in rows.enumerated() {
+            if let record { pairs.append((key(record), Int32(index))) }
+        }
+        pairs.sort { a, b in
+            if a.key != b.key { return a.key < b.key }
+            return rows[Int(a.row)]!.id.utf8.lexicographicallyPrecedes(rows[Int(b.row)]!.id.utf8)
+        }
+        return pairs.map { SortedKeys.Element(key: $0.key, id: rows[Int($0.row)]!.id, row: $0.row) }
     }
 
     var count: Int { rowOf.count }

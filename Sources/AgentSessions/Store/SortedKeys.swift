@@ -111,7 +111,11 @@ struct SortedKeys: Sendable {
 
     /// Replaces the whole content; `unsorted` is sorted here.
     mutating func reset(_ unsorted: [Element]) {
-        let sorted = unsorted.sorted(by: Self.less)
+        reset(sorted: unsorted.sorted(by: Self.less))
+    }
+
+    /// Replaces the whole content with elements already in order.
+    mutating func reset(sorted: [Element]) {
         let half = chunkCapacity / 2
         chunks = stride(from: 0, to: sorted.count, by: half).map { Array(sorted[$0..<min($0 + half, sorted.count)]) }
         reindex()
