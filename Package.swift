@@ -27,13 +27,15 @@ let package = Package(
             path: "Examples/ResumeWorkflow"
         ),
         .testTarget(name: "SupervisionTests", dependencies: ["Supervision"]),
-        .testTarget(name: "AgentSessionsTests", dependencies: ["AgentSessions"]),
+        .testTarget(name: "AgentSessionsTests", dependencies: ["AgentSessions", "TestSupport"]),
         // The executables too, so that `swift test` builds the binaries the end-to-end tests run.
         .testTarget(name: "SessionsCommandTests", dependencies: ["SessionsCommand", "sessions", "ResumeWorkflow"]),
+        // Helpers shared by the test targets and test programs (a seeded generator, a fault-injecting backend).
+        .target(name: "TestSupport", dependencies: ["AgentSessions"], path: "Tests/TestSupport"),
         // A test-only program that writes to a store and reports each acknowledged operation,
         // so reliability tests can kill it (SIGKILL) or run several at once on one directory.
-        .executableTarget(name: "StoreWriter", dependencies: ["AgentSessions"], path: "Tests/Helpers/StoreWriter"),
-        .testTarget(name: "ReliabilityTests", dependencies: ["AgentSessions", "StoreWriter", "sessions"]),
+        .executableTarget(name: "StoreWriter", dependencies: ["AgentSessions", "TestSupport"], path: "Tests/Helpers/StoreWriter"),
+        .testTarget(name: "ReliabilityTests", dependencies: ["AgentSessions", "TestSupport", "StoreWriter", "sessions"]),
     ],
     swiftLanguageModes: [.v6]
 )

@@ -117,6 +117,27 @@ enum StoreBenchmark {
         Bench.log("write: stores closed in \(String(format: "%.2f", Bench.seconds(Bench.clock.now - start))) s")
     }
 
+    /// Prints one throughput line (WORKLOAD §6): mode, n, count, [messages], seconds, per_sec,
+    /// p50_us, p99_us, [decoded]; `seconds` is the wall time since `start`.
+    static func emitRate(
+        _ op: String, mode: String, _ w: Workload, _ latencies: Latencies, since start: ContinuousClock.Instant,
+        messages: Int? = nil, decoded: Bool? = nil
+    ) {
+        let seconds = Bench.seconds(Bench.clock.now - start)
+        var latencies = latencies  // percentiles sort in place
+        var line = OutputLine(impl: impl, op: op)
+        line.add("mode", mode)
+        line.add("n", w.sessions)
+        line.add("count", latencies.count)
+        if let messages { line.add("messages", messages) }
+        line.add("seconds", seconds, decimals: 6)
+        line.add("per_sec", Double(latencies.count) / seconds, decimals: 1)
+        line.add("p50_us", latencies.p(50), decimals: 1)
+        line.add("p99_us", latencies.p(99), decimals: 1)
+        if let decoded { line.add("decoded", decoded) }
+        line.emit()
+    }
+
     static func ingest(_ store: SessionStore, _ w: Workload, mode: String) async throws {
         var latencies = Latencies(capacity: w.manifest.count)
         let start = Bench.clock.now
@@ -126,17 +147,8 @@ enum StoreBenchmark {
                                         createdAt: entry.createdAt, updatedAt: entry.updatedAt)
             latencies.append(Bench.clock.now - t0)
         }
-        let seconds = Bench.seconds(Bench.clock.now - start)
-        var line = OutputLine(impl: impl, op: "ingest")
-        line.add("mode", mode)
-        line.add("n", w.sessions)
-        line.add("count", latencies.count)
-        line.add("seconds", seconds, decimals: 6)
-        line.add("per_sec", Double(latencies.count) / seconds, decimals: 1)
-        line.add("p50_us", latencies.p(50), decimals: 1)
-        line.add("p99_us", latencies.p(99), decimals: 1)
-        line.add("decoded", true)  // saveSession(jsonLines:) parses every line into a Message
-        line.emit()
+        // decoded: saveSession(jsonLines:) parses every line into a Message.
+        emitRate("ingest", mode: mode, w, latencies, since: start, decoded: true)
         let stats = try await store.stats()
         guard stats.sessions == w.sessions else { throw BenchError("ingest \(mode): store has \(stats.sessions) sessions, expected \(w.sessions)") }
     }
@@ -151,18 +163,7 @@ enum StoreBenchmark {
             latencies.append(Bench.clock.now - t0)
             messages += stored.messages.count
         }
-        let seconds = Bench.seconds(Bench.clock.now - start)
-        var line = OutputLine(impl: impl, op: "load")
-        line.add("mode", mode)
-        line.add("n", w.sessions)
-        line.add("count", latencies.count)
-        line.add("messages", messages)
-        line.add("seconds", seconds, decimals: 6)
-        line.add("per_sec", Double(latencies.count) / seconds, decimals: 1)
-        line.add("p50_us", latencies.p(50), decimals: 1)
-        line.add("p99_us", latencies.p(99), decimals: 1)
-        line.add("decoded", true)  // loadSession returns [Message]
-        line.emit()
+        emitRate("load", mode: mode, w, latencies, since: start, messages: messages, decoded: true)  // [Message]
         guard messages == expected else { throw BenchError("load \(mode): \(messages) messages, expected \(expected)") }
     }
 
@@ -176,16 +177,7 @@ enum StoreBenchmark {
             try await store.appendMessages(op.id, [message], at: op.at)
             latencies.append(Bench.clock.now - t0)
         }
-        let seconds = Bench.seconds(Bench.clock.now - start)
-        var line = OutputLine(impl: impl, op: "append")
-        line.add("mode", mode)
-        line.add("n", w.sessions)
-        line.add("count", latencies.count)
-        line.add("seconds", seconds, decimals: 6)
-        line.add("per_sec", Double(latencies.count) / seconds, decimals: 1)
-        line.add("p50_us", latencies.p(50), decimals: 1)
-        line.add("p99_us", latencies.p(99), decimals: 1)
-        line.emit()
+        emitRate("append", mode: mode, w, latencies, since: start)
         let stats = try await store.stats()
         let expected = w.manifestMessages + w.appends.count
         guard stats.messages == expected else { throw BenchError("append \(mode): store holds \(stats.messages) messages, expected \(expected)") }

@@ -1,5 +1,6 @@
 import AgentSessions
 import Foundation
+import TestSupport
 import Testing
 
 @Suite("Processes: kill -9 durability and several writers on one directory", .serialized)

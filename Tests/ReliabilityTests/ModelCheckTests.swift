@@ -3,6 +3,7 @@ import Foundation
 import Supervision
 import Synchronization
 import Testing
+import TestSupport
 
 /// A settable "now" for `Configuration.now`.
 final class NowBox: Sendable {
@@ -42,7 +43,9 @@ final class ModelCheckRun {
         let now = self.now, faults = self.faults, directory = self.directory
         configuration.now = { now.date }
         configuration.backend = {
-            ModelFaultBackend(base: FileBackend(directory: directory, durability: .buffered, checkpointThreshold: checkpointBytes), faults: faults)
+            WriteFaultBackend(base: FileBackend(directory: directory, durability: .buffered, checkpointThreshold: checkpointBytes)) {
+                faults.take().map { ($0, EIO) }
+            }
         }
     }
 

@@ -1,9 +1,11 @@
 import AgentSessions
 import Foundation
 import Synchronization
+import TestSupport
 
 /// The fault switch shared by every backend a store's factory builds (one per restart of the
-/// store actor): armed for one write, it fails the next backend `write` call and disarms.
+/// store actor): armed for one write, it fails the next backend `write` call (through a
+/// ``WriteFaultBackend``) and disarms.
 final class ModelFaults: Sendable {
     private struct State {
         var armed: FaultMode?
@@ -21,7 +23,7 @@ final class ModelFaults: Sendable {
         }
     }
 
-    fileprivate func take() -> FaultMode? {
+    func take() -> FaultMode? {
         state.withLock { s in
             guard let mode = s.armed else { return nil }
             s.armed = nil
@@ -29,37 +31,4 @@ final class ModelFaults: Sendable {
             return mode
         }
     }
-}
-
-/// A ``FileBackend`` whose next `write` fails when ``ModelFaults`` is armed: before the log record
-/// is written (nothing is applied), or after the record and its file effects (the store actor's
-/// memory and the disk disagree until it restarts and replays the log).
-final class ModelFaultBackend: StorageBackend {
-    let base: FileBackend
-    let faults: ModelFaults
-
-    init(base: FileBackend, faults: ModelFaults) {
-        self.base = base
-        self.faults = faults
-    }
-
-    var location: String { base.location }
-    var durability: DurabilityWaiter? { base.durability }
-    func open() throws(StoreError) -> [SessionMetadata] { try base.open() }
-    func beginWrite() throws(StoreError) -> [StorageChange] { try base.beginWrite() }
-
-    func write(_ mutations: [StorageMutation]) throws(StoreError) -> DurabilityTicket? {
-        let fault = faults.take()
-        let failure = StoreError.storageFailure(path: base.location + "/journal", operation: "pwrite (injected)", errno: EIO)
-        if fault == .beforeWriting { throw failure }
-        let ticket = try base.write(mutations)
-        if fault == .afterWriting { throw failure }
-        return ticket
-    }
-
-    func endWrite(index: () -> [SessionMetadata]) throws(StoreError) { try base.endWrite(index: index) }
-    func abortWrite() { base.abortWrite() }
-    func poll() throws(StoreError) -> [StorageChange] { try base.poll() }
-    func readMessages(_ metadata: SessionMetadata) throws(StoreError) -> [UInt8] { try base.readMessages(metadata) }
-    func close(index: [SessionMetadata]) throws(StoreError) { try base.close(index: index) }
 }

@@ -1,5 +1,6 @@
 import AgentSessions
 import Foundation
+import TestSupport
 
 /// One step of a model-checked run: an operation, then a cheap read (or, every 100 steps, a full
 /// comparison) that checks the store still agrees with the model.

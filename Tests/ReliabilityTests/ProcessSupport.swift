@@ -1,6 +1,7 @@
 import AgentSessions
 import Foundation
 import Testing
+import TestSupport
 
 /// Finds an executable product built next to the test bundle (`.build/debug/NAME`).
 func builtProduct(_ name: String) throws -> URL {
@@ -58,19 +59,6 @@ final class WriterProcess {
             return (String(parts[0]), String(parts[1]), count)
         }
     }
-}
-
-/// A deterministic PRNG for kill timings, so a failing run is reproduced from its seed.
-struct SplitMix64 {
-    var state: UInt64
-    mutating func next() -> UInt64 {
-        state &+= 0x9E37_79B9_7F4A_7C15
-        var z = state
-        z = (z ^ (z >> 30)) &* 0xBF58_476D_1CE4_E5B9
-        z = (z ^ (z >> 27)) &* 0x94D0_49BB_1331_11EB
-        return z ^ (z >> 31)
-    }
-    mutating func below(_ n: Int) -> Int { Int(next() % UInt64(n)) }
 }
 
 /// Opens a store on `directory` (buffered, no cleanup child) for checking.

@@ -1,5 +1,6 @@
 import AgentSessions
 import Foundation
+import TestSupport
 
 // The plain in-memory model of the session store that ModelCheckTests runs against the real one.
 //
@@ -120,12 +121,7 @@ struct QuerySpec: Sendable, Hashable, CustomStringConvertible {
 }
 
 /// Where the fault-injecting backend fails a write.
-enum FaultMode: Sendable, Hashable {
-    /// Before the log record is written: the operation is not applied.
-    case beforeWriting
-    /// After the log record and the file effects: the restarted store replays it.
-    case afterWriting
-}
+typealias FaultMode = WriteFault
 
 /// One operation of a generated sequence. Times are seconds after ``modelEpoch``.
 indirect enum ModelOp: Sendable, Hashable, CustomStringConvertible {

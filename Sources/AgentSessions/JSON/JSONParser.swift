@@ -84,7 +84,9 @@ struct JSONParser: ~Copyable {
         }
     }
 
-    private mutating func parseArray() throws(JSONParseError) -> JSONValue {
+    /// Enters a container at its opening bracket: checks the depth and skips the bracket.
+    /// Returns true (having left the container again) when it is empty, `closing` coming next.
+    private mutating func enterContainer(closing: UInt8) throws(JSONParseError) -> Bool {
         depth += 1
         if depth > JSONValue.maximumNestingDepth {
             throw JSONParseError(code: .tooDeep, offset: pos)
@@ -92,11 +94,14 @@ struct JSONParser: ~Copyable {
         pos += 1
         skipWhitespace()
         guard pos < end else { throw JSONParseError(code: .unexpectedEnd, offset: end) }
-        if base[pos] == UInt8(ascii: "]") {
-            pos += 1
-            depth -= 1
-            return .array([])
-        }
+        guard base[pos] == closing else { return false }
+        pos += 1
+        depth -= 1
+        return true
+    }
+
+    private mutating func parseArray() throws(JSONParseError) -> JSONValue {
+        if try enterContainer(closing: UInt8(ascii: "]")) { return .array([]) }
         let first = values.count
         while true {
             let element = try parseValue()
@@ -118,18 +123,7 @@ struct JSONParser: ~Copyable {
     }
 
     private mutating func parseObject() throws(JSONParseError) -> JSONValue {
-        depth += 1
-        if depth > JSONValue.maximumNestingDepth {
-            throw JSONParseError(code: .tooDeep, offset: pos)
-        }
-        pos += 1
-        skipWhitespace()
-        guard pos < end else { throw JSONParseError(code: .unexpectedEnd, offset: end) }
-        if base[pos] == UInt8(ascii: "}") {
-            pos += 1
-            depth -= 1
-            return .object(JSONObject())
-        }
+        if try enterContainer(closing: UInt8(ascii: "}")) { return .object(JSONObject()) }
         let first = members.count
         while true {
             guard pos < end else { throw JSONParseError(code: .unexpectedEnd, offset: end) }
@@ -173,7 +167,7 @@ struct JSONParser: ~Copyable {
             // Eight bytes at a time while none is a quote, a backslash or a control byte.
             while pos &+ 8 <= end {
                 let word = UnsafeRawPointer(base + pos).loadUnaligned(as: UInt64.self)
-                if Self.needsAttention(word) { break }
+                if JSONWordScan.needsEscape(word) { break }
                 high |= word
                 pos &+= 8
             }
@@ -195,18 +189,6 @@ struct JSONParser: ~Copyable {
         }
     }
 
-    /// Whether any byte of `word` is `"`, `\` or below 0x20 (exact, not a heuristic).
-    @inline(__always)
-    private static func needsAttention(_ word: UInt64) -> Bool {
-        let ones: UInt64 = 0x0101_0101_0101_0101
-        let highs: UInt64 = 0x8080_8080_8080_8080
-        let control = (word &- ones &* 0x20) & ~word & highs
-        let q = word ^ (ones &* 0x22)
-        let quote = (q &- ones) & ~q & highs
-        let b = word ^ (ones &* 0x5C)
-        let backslash = (b &- ones) & ~b & highs
-        return (control | quote | backslash) != 0
-    }
 
     private func makeString(from start: Int, to stop: Int, maybeNonASCII: Bool) throws(JSONParseError) -> String {
         let bytes = UnsafeBufferPointer(start: base + start, count: stop - start)

@@ -154,7 +154,7 @@ struct JSONWriter: ~Copyable {
             while i < n {
                 while i &+ 8 <= n {
                     let word = UnsafeRawPointer(source + i).loadUnaligned(as: UInt64.self)
-                    if Self.needsEscape(word) { break }
+                    if JSONWordScan.needsEscape(word) { break }
                     i &+= 8
                 }
                 // The next byte that needs an escape is within 8 bytes, or in the tail.
@@ -200,16 +200,4 @@ struct JSONWriter: ~Copyable {
         }
     }
 
-    /// Whether any byte of `word` is `"`, `\` or below 0x20 (exact).
-    @inline(__always)
-    private static func needsEscape(_ word: UInt64) -> Bool {
-        let ones: UInt64 = 0x0101_0101_0101_0101
-        let highs: UInt64 = 0x8080_8080_8080_8080
-        let control = (word &- ones &* 0x20) & ~word & highs
-        let q = word ^ (ones &* 0x22)
-        let quote = (q &- ones) & ~q & highs
-        let b = word ^ (ones &* 0x5C)
-        let backslash = (b &- ones) & ~b & highs
-        return (control | quote | backslash) != 0
-    }
 }

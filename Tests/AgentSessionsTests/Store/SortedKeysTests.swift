@@ -43,20 +43,9 @@ struct SortedKeysTests {
             }
         }
         var rebuilt = SortedKeys(chunkCapacity: capacity)
-        var generator = Generator(seed: 1)
+        var generator = SeededGenerator(seed: 1)
         rebuilt.reset(reference.shuffled(using: &generator))
         #expect((0..<rebuilt.count).map { rebuilt[$0] } == reference)
-    }
-
-    /// A tiny deterministic generator for shuffles and picks.
-    struct Generator: RandomNumberGenerator {
-        var seed: UInt64
-        mutating func next() -> UInt64 {
-            seed &+= 0x9E37_79B9_7F4A_7C15
-            var z = seed
-            z = (z ^ (z >> 30)) &* 0xBF58_476D_1CE4_E5B9
-            return z ^ (z >> 27)
-        }
     }
 }
 

@@ -2,6 +2,7 @@ import Foundation
 import Supervision
 import Synchronization
 import Testing
+import TestSupport
 @testable import AgentSessions
 
 @Suite("SessionStore: concurrency, crashes and restarts, sharing a directory, periodic cleanup")
@@ -44,12 +45,12 @@ struct StoreReliabilityTests {
     }
 
     @Test("the store actor crashes on a storage failure and restarts from disk with nothing acknowledged lost",
-          arguments: [FaultPlan.When.afterWriting, .beforeWriting])
-    func crashAndRestart(_ when: FaultPlan.When) async throws {
+          arguments: [WriteFault.afterWriting, .beforeWriting])
+    func crashAndRestart(_ when: WriteFault) async throws {
         let plan = FaultPlan()
         try await withStore(.file, durability: .durable, configure: { configuration in
             let directory = configuration.resolvedDirectory
-            configuration.backend = { FaultInjectingBackend(base: FileBackend(directory: directory), plan: plan) }
+            configuration.backend = { plan.backend(directory) }
         }) { store, _ in
             var events = store.events.makeAsyncIterator()
             for i in 0..<5 { try await store.saveSession("s\(i)", messages: conversation("s\(i)")) }
@@ -77,7 +78,7 @@ struct StoreReliabilityTests {
         let plan = FaultPlan()
         try await withStore(.file, configure: { configuration in
             let directory = configuration.resolvedDirectory
-            configuration.backend = { FaultInjectingBackend(base: FileBackend(directory: directory), plan: plan) }
+            configuration.backend = { plan.backend(directory) }
             configuration.restartIntensity = RestartIntensity(maxRestarts: 1, period: .seconds(60))
             configuration.callTimeout = .milliseconds(500)
         }) { store, _ in

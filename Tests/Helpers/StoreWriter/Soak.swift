@@ -1,5 +1,6 @@
 import AgentSessions
 import Foundation
+import TestSupport
 import Synchronization
 
 /// A bounded, mixed workload at full speed: `tasks` tasks save, append, load, search, list and

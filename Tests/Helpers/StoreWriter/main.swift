@@ -17,18 +17,7 @@
 // runs a mixed workload (see Soak.swift) and prints one JSON sample per second.
 import AgentSessions
 import Foundation
-
-struct SplitMix64 {
-    var state: UInt64
-    mutating func next() -> UInt64 {
-        state &+= 0x9E37_79B9_7F4A_7C15
-        var z = state
-        z = (z ^ (z >> 30)) &* 0xBF58_476D_1CE4_E5B9
-        z = (z ^ (z >> 27)) &* 0x94D0_49BB_1331_11EB
-        return z ^ (z >> 31)
-    }
-    mutating func below(_ n: Int) -> Int { Int(next() % UInt64(n)) }
-}
+import TestSupport
 
 /// The message at `position` of session `id`: deterministic, with non-ASCII text and escapes.
 func message(_ id: String, _ position: Int) -> Message {

@@ -1,0 +1,20 @@
+/// SplitMix64: a tiny, seeded, deterministic generator for tests, test programs and the model
+/// check, so that a failing run is reproduced from its seed.
+public struct SplitMix64: RandomNumberGenerator, Sendable {
+    private var state: UInt64
+
+    /// A generator whose sequence is a function of `state` alone.
+    public init(state: UInt64) { self.state = state }
+
+    /// The next 64 random bits.
+    public mutating func next() -> UInt64 {
+        state &+= 0x9E37_79B9_7F4A_7C15
+        var z = state
+        z = (z ^ (z >> 30)) &* 0xBF58_476D_1CE4_E5B9
+        z = (z ^ (z >> 27)) &* 0x94D0_49BB_1331_11EB
+        return z ^ (z >> 31)
+    }
+
+    /// A number in `0..<n` (`n` > 0).
+    public mutating func below(_ n: Int) -> Int { Int(next() % UInt64(n)) }
+}
