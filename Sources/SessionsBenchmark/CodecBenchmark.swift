@@ -47,7 +47,7 @@ enum CodecBenchmark {
             }
         }
         let totalBytes = lines.reduce(0) { $0 + $1.count }
-        log("codec: \(files.count) sessions, \(lines.count) lines, \(totalBytes) bytes")
+        Bench.log("codec: \(files.count) sessions, \(lines.count) lines, \(totalBytes) bytes")
 
         // Correctness: parse → write is byte-identical.
         var values: [JSONValue] = []
@@ -59,12 +59,12 @@ enum CodecBenchmark {
                 if value.serialized() != line {
                     mismatches += 1
                     if mismatches <= 3 {
-                        log("mismatch on line \(index):\n  in:  \(String(decoding: line, as: UTF8.self))\n  out: \(value.jsonString)")
+                        Bench.log("mismatch on line \(index):\n  in:  \(String(decoding: line, as: UTF8.self))\n  out: \(value.jsonString)")
                     }
                 }
                 values.append(value)
             } catch {
-                log("line \(index) failed to parse: \(error)")
+                Bench.log("line \(index) failed to parse: \(error)")
                 return 1
             }
         }
@@ -151,26 +151,24 @@ enum CodecBenchmark {
                 }
                 let t3 = clock.now
                 sink &+= buffer.count &+ summary.messageCount
-                total.append(microseconds(t3 - t0))
-                read.append(microseconds(t1 - t0))
-                summarize.append(microseconds(t2 - t1))
-                write.append(microseconds(t3 - t2))
+                total.append(Bench.microseconds(t3 - t0))
+                read.append(Bench.microseconds(t1 - t0))
+                summarize.append(Bench.microseconds(t2 - t1))
+                write.append(Bench.microseconds(t3 - t2))
             }
         }
         let meanBytes = Double(files.reduce(0) { $0 + $1.count }) / Double(max(1, files.count))
         emit([
             "op": "codec_session", "count": total.count, "mean_session_bytes": round1(meanBytes),
-            "p50_us": round1(percentile(total, 0.5)), "p99_us": round1(percentile(total, 0.99)),
-            "read_p50_us": round1(percentile(read, 0.5)), "summarize_p50_us": round1(percentile(summarize, 0.5)),
-            "serialize_p50_us": round1(percentile(write, 0.5)), "sink": sink & 1,
+            "p50_us": round1(percentile(total, 50)), "p99_us": round1(percentile(total, 99)),
+            "read_p50_us": round1(percentile(read, 50)), "summarize_p50_us": round1(percentile(summarize, 50)),
+            "serialize_p50_us": round1(percentile(write, 50)), "sink": sink & 1,
         ])
     }
 
-    /// Nearest-rank percentile (WORKLOAD.md §5).
-    static func percentile(_ values: [Double], _ q: Double) -> Double {
-        guard !values.isEmpty else { return 0 }
-        let sorted = values.sorted()
-        return sorted[max(0, Int((q * Double(sorted.count)).rounded(.up)) - 1)]
+    /// Nearest-rank percentile (WORKLOAD.md §5), through ``Bench/percentile(sorted:percent:)``.
+    static func percentile(_ values: [Double], _ percent: Int) -> Double {
+        Bench.percentile(sorted: values.sorted(), percent: percent)
     }
 
     static func round1(_ value: Double) -> Double { (value * 10).rounded() / 10 }
@@ -182,17 +180,11 @@ enum CodecBenchmark {
         for _ in 0..<iterations {
             let start = clock.now
             sink &+= body()
-            best = min(best, seconds(clock.now - start))
+            best = min(best, Bench.seconds(clock.now - start))
         }
-        if sink == 42 { log("") }
+        if sink == 42 { Bench.log("") }
         return best
     }
-
-    static func seconds(_ d: Duration) -> Double {
-        Double(d.components.seconds) + Double(d.components.attoseconds) / 1e18
-    }
-
-    static func microseconds(_ d: Duration) -> Double { seconds(d) * 1e6 }
 
     static func mbps(_ bytes: Int, _ seconds: Double) -> Double {
         ((Double(bytes) / seconds / 1e6) * 10).rounded() / 10
@@ -213,7 +205,4 @@ enum CodecBenchmark {
         print(JSONValue.object(object).jsonString)
     }
 
-    static func log(_ message: String) {
-        FileHandle.standardError.write(Data((message + "\n").utf8))
-    }
 }

@@ -31,7 +31,6 @@ struct Workload {
     var now: Date
     var cleanupMaxAgeDays: Int
     var expectedDeletedAfterAppend: Int
-    var expectedDeletedFresh: Int
     var expectedLoadBeforeAppend: Int
     var expectedLoadAfterAppend: Int
     var appendCount: Int
@@ -74,7 +73,6 @@ struct Workload {
         self.now = now
         cleanupMaxAgeDays = try int("cleanup_max_age_days")
         expectedDeletedAfterAppend = try int("cleanup", "expected_deleted_after_append")
-        expectedDeletedFresh = try int("cleanup", "expected_deleted_fresh")
         expectedLoadBeforeAppend = try int("ops", "expected_load_messages_before_append")
         expectedLoadAfterAppend = try int("ops", "expected_load_messages_after_append")
         appendCount = try int("ops", "count")

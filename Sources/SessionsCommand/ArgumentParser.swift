@@ -61,7 +61,6 @@ package enum ArgumentParser {
         var positionals: [String] = []
         var values: [String: [String]] = [:]
         var flags: Set<String> = []
-        var order: [String] = []
 
         func last(_ name: String) -> String? { values[name]?.last }
         func has(_ name: String) -> Bool { flags.contains(name) }
@@ -167,7 +166,6 @@ package enum ArgumentParser {
                 if inline != nil { throw .unexpectedValue(option: option.primary, command: scan.command) }
                 scan.flags.insert(option.primary)
             }
-            scan.order.append(option.primary)
         }
         return scan
     }

@@ -119,7 +119,7 @@ extension CommandRunner {
         let modified = (try? FileManager.default.attributesOfItem(atPath: transcript.path)[.modificationDate] as? Date) ?? Date()
         do {
             var existing: StoredSession?
-            do { existing = try await store.loadSession(id) } catch where error.code == "not_found" { existing = nil }
+            do { existing = try await store.loadSession(id) } catch .notFound { existing = nil }
             if let existing {
                 if existing.messages == messages {
                     let missing = tags.filter { !existing.metadata.tags.contains($0) }

@@ -56,8 +56,12 @@ package enum SessionsCLI {
         do {
             code = try await runner.run(invocation.command, store: store)
         } catch {
-            console.error(error.description + (error.code == "conflict" ? "; rerun with --overwrite to replace it" : ""))
-            code = error.code == "not_found" ? .notFound : .storeError
+            if case .conflict = error {
+                console.error(error.description + "; rerun with --overwrite to replace it")
+                code = .storeError
+            } else {
+                code = runner.report(error)
+            }
         }
         await store.shutdown()
         return code
@@ -89,7 +93,8 @@ struct CommandRunner {
     /// The exit code for a store error (not found is 1, anything else 3), after reporting it.
     func report(_ error: StoreError) -> ExitCode {
         console.error(error.description)
-        return error.code == "not_found" ? .notFound : .storeError
+        if case .notFound = error { return .notFound }
+        return .storeError
     }
 
     func run(_ command: Command, store: SessionStore) async throws(StoreError) -> ExitCode {
@@ -122,11 +127,8 @@ struct CommandRunner {
             return await importArchives(files, overwrite: overwrite, store: store)
         case .importClaude(let directory):
             return await importClaude(directory, store: store)
-        case .inspect(let files):
-            return inspect(files)
-        case .help(let topic):
-            console.line(HelpText.text(for: topic))
-            return .success
+        case .inspect, .help:
+            preconditionFailure("`inspect` and `help` are handled before a store is opened")
         }
     }
 

@@ -37,7 +37,7 @@ public struct ChildSpec: Sendable {
     public static func worker<C: SupervisedChild>(
         id: String,
         restart: RestartType = .permanent,
-        shutdown: ShutdownPolicy = .timeout(.seconds(5)),
+        shutdown: ShutdownPolicy = .workerDefault,
         start: @escaping @Sendable () async throws -> C
     ) -> ChildSpec {
         ChildSpec(id: id, restart: restart, shutdown: shutdown, kind: .worker, makeChild: { try await start() })

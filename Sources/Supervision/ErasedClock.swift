@@ -16,11 +16,6 @@ struct ErasedClock: Sendable {
     /// Time since the clock was erased.
     var elapsed: Duration { elapsedBody() }
 
-    /// Sleeps for `duration`. Throws `CancellationError` when cancelled.
-    func sleep(for duration: Duration) async throws {
-        try await sleepBody(duration)
-    }
-
     /// Runs `action` after `delay` unless the returned task is cancelled first.
     func after(_ delay: Duration, counter: TaskCounter? = nil, _ action: @escaping @Sendable () -> Void) -> Task<Void, Never> {
         counter?.increment()

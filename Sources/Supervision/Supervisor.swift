@@ -62,7 +62,7 @@ public actor Supervisor: SupervisedChild {
     public init(
         name: String,
         strategy: Strategy = .oneForOne,
-        intensity: RestartIntensity = .init(maxRestarts: 3, period: .seconds(5)),
+        intensity: RestartIntensity = .default,
         backoff: Backoff? = nil,
         clock: some Clock<Duration> = ContinuousClock(),
         registry: ChildRegistry? = nil,

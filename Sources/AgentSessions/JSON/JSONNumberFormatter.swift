@@ -15,14 +15,6 @@
 /// written in another style (`1.50`, `1E5`) is re-serialised in Python's style,
 /// with the same value.
 enum JSONNumberFormatter {
-    static func appendInteger(_ value: Int64, into out: inout [UInt8]) {
-        if value < 0 {
-            appendUnsigned(value.magnitude, negative: true, into: &out)
-        } else {
-            appendUnsigned(UInt64(value), negative: false, into: &out)
-        }
-    }
-
     static func appendUnsigned(_ value: UInt64, negative: Bool, into out: inout [UInt8]) {
         if negative { out.append(UInt8(ascii: "-")) }
         if value < 10 {

@@ -77,6 +77,12 @@ struct JSONWriter: ~Copyable {
         put(literal.utf8Start, literal.utf8CodeUnitCount)
     }
 
+    /// Writes `value` followed by a newline: one line of JSON lines.
+    mutating func writeLine(_ value: JSONValue) {
+        write(value)
+        put(UInt8(ascii: "\n"))
+    }
+
     mutating func write(_ value: JSONValue) {
         switch value {
         case .null: putLiteral("null")

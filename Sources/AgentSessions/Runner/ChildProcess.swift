@@ -31,7 +31,6 @@ final class ChildProcess: Sendable {
         var termination: Termination?
         var waiters: [Int: CheckedContinuation<Termination?, Never>] = [:]
         var nextWaiter = 0
-        var terminationRequested = false
         var outputClosed = false
     }
 
@@ -168,11 +167,14 @@ final class ChildProcess: Sendable {
         }
     }
 
+    /// A `Duration` as a dispatch interval (negative durations count as zero).
+    private static func interval(_ duration: Duration) -> DispatchTimeInterval {
+        .nanoseconds(max(0, Int(duration.components.seconds) * 1_000_000_000 + Int(duration.components.attoseconds / 1_000_000_000)))
+    }
+
     /// How the process ended, if it has.
     var termination: Termination? { state.withLock { $0.termination } }
 
-    /// Whether ``terminate(gracePeriod:)`` or ``terminateDetached(gracePeriod:)`` was called.
-    var terminationRequested: Bool { state.withLock { $0.terminationRequested } }
 
     /// Waits until the process ends or `timeout` passes (nil then). Not affected by task
     /// cancellation (it is used while cleaning up a cancelled run).
@@ -189,8 +191,7 @@ final class ChildProcess: Sendable {
                 continuation.resume(returning: termination)
                 return
             }
-            let nanoseconds = max(0, Int(timeout.components.seconds) * 1_000_000_000 + Int(timeout.components.attoseconds / 1_000_000_000))
-            DispatchQueue.global().asyncAfter(deadline: .now() + .nanoseconds(nanoseconds)) { [self] in
+            DispatchQueue.global().asyncAfter(deadline: .now() + Self.interval(timeout)) { [self] in
                 let waiter = state.withLock { $0.waiters.removeValue(forKey: id) }
                 waiter?.resume(returning: nil)
             }
@@ -211,7 +212,6 @@ final class ChildProcess: Sendable {
     /// the process has not exited within `gracePeriod`; returns once it has been reaped
     /// (or after a further 5 s, which only a process stuck in the kernel can take).
     func terminate(gracePeriod: Duration) async {
-        state.withLock { $0.terminationRequested = true }
         if termination == nil {
             signal(SIGTERM)
             if await wait(timeout: gracePeriod) == nil {
@@ -225,11 +225,9 @@ final class ChildProcess: Sendable {
 
     /// As ``terminate(gracePeriod:)`` without waiting: for a run abandoned by its consumer.
     func terminateDetached(gracePeriod: Duration) {
-        state.withLock { $0.terminationRequested = true }
         guard termination == nil else { return }
         signal(SIGTERM)
-        let nanoseconds = Int(gracePeriod.components.seconds) * 1_000_000_000 + Int(gracePeriod.components.attoseconds / 1_000_000_000)
-        DispatchQueue.global().asyncAfter(deadline: .now() + .nanoseconds(max(0, nanoseconds))) { [self] in
+        DispatchQueue.global().asyncAfter(deadline: .now() + Self.interval(gracePeriod)) { [self] in
             if termination == nil { signal(SIGKILL) }
         }
     }
@@ -237,10 +235,10 @@ final class ChildProcess: Sendable {
     /// Waits (up to `timeout`) for stderr to reach its end, then returns its last bytes as text.
     func stderrText(waiting timeout: Duration) async -> String {
         let done = stderrDone
-        let nanoseconds = Int(timeout.components.seconds) * 1_000_000_000 + Int(timeout.components.attoseconds / 1_000_000_000)
+        let interval = Self.interval(timeout)
         await withCheckedContinuation { (continuation: CheckedContinuation<Void, Never>) in
             DispatchQueue.global().async {
-                if done.wait(timeout: .now() + .nanoseconds(max(0, nanoseconds))) == .success { done.signal() }
+                if done.wait(timeout: .now() + interval) == .success { done.signal() }
                 continuation.resume()
             }
         }
@@ -258,8 +256,7 @@ final class ChildProcess: Sendable {
         guard first else { return }
         let fd = outputDescriptor
         if let delay {
-            let nanoseconds = Int(delay.components.seconds) * 1_000_000_000 + Int(delay.components.attoseconds / 1_000_000_000)
-            DispatchQueue.global().asyncAfter(deadline: .now() + .nanoseconds(nanoseconds)) { close(fd) }
+            DispatchQueue.global().asyncAfter(deadline: .now() + Self.interval(delay)) { close(fd) }
         } else {
             close(fd)
         }

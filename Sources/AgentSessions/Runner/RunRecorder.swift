@@ -58,7 +58,7 @@ final class RunRecorder {
             try await store.appendMessages(id, messages)
             if !options.tags.isEmpty { try await store.tagSession(id, add: options.tags) }
             return
-        } catch where error.code == "not_found" {}
+        } catch .notFound {}
         if options.forkSession, let parentID = options.resume, parentID != id,
            let parent = try? await store.loadSession(parentID) {
             try await store.saveSession(

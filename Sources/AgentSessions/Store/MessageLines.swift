@@ -2,12 +2,9 @@
 enum MessageLines {
     /// The stored form of `messages`: each serialised compactly and followed by `\n`.
     static func encode(_ messages: [Message]) -> [UInt8] {
-        var bytes: [UInt8] = []
-        for message in messages {
-            message.json.write(into: &bytes)
-            bytes.append(UInt8(ascii: "\n"))
-        }
-        return bytes
+        var writer = JSONWriter(capacity: 16 * 1024)  // one writer for all lines (it grows as needed), one final copy
+        for message in messages { writer.writeLine(message.json) }
+        return writer.bytes()
     }
 
     /// Rejects messages that could be stored but not read back: nesting deeper than

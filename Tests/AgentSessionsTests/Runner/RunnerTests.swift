@@ -146,14 +146,14 @@ struct RunnerTests {
 
     @Test("cancelling the iterating task terminates the child (SIGTERM) and keeps what came before")
     func cancellation() async throws {
-        let agent = StandInAgent(StandInAgent.initLine + "\nsleep 30 &\necho $! > 'CHILD'\nwait $!")
+        let agent = StandInAgent("sleep 30 &\necho $! > 'CHILD'\n" + StandInAgent.initLine + "\nwait $!")
         defer { agent.remove() }
         try await cancelAndCheck(agent, grace: .seconds(5), expectFasterThan: .seconds(4))
     }
 
     @Test("a child that ignores SIGTERM is killed with SIGKILL after the grace period")
     func cancellationEscalates() async throws {
-        let agent = StandInAgent("trap '' TERM\n" + StandInAgent.initLine + "\nsleep 30 &\necho $! > 'CHILD'\nwait $!")
+        let agent = StandInAgent("trap '' TERM\nsleep 30 &\necho $! > 'CHILD'\n" + StandInAgent.initLine + "\nwait $!")
         defer { agent.remove() }
         try await cancelAndCheck(agent, grace: .milliseconds(300), expectFasterThan: .seconds(4))
     }
@@ -178,9 +178,9 @@ struct RunnerTests {
                     return (count, error as? ClaudeCodeError)
                 }
             }
+            // The scripts write the grandchild's pid before their first line, so once a message has
+            // arrived the grandchild exists and the kill must reach the whole group.
             for await _ in firstArrived { break }
-            // Wait until the grandchild exists, so the kill must reach the whole group.
-            for _ in 0..<200 where template.pid(template.childPidFile) == nil { try await Task.sleep(for: .milliseconds(10)) }
             let pid = try #require(template.pid())
             let grandchild = try #require(template.pid(template.childPidFile))
             #expect(!processIsGone(pid))
