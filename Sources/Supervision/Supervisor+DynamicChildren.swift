@@ -86,13 +86,26 @@ extension Supervisor {
         }
     }
 
-    func handleTerminateChild(_ id: String, _ reply: CheckedContinuation<Void, any Error>) async {
+    /// The index of child `id`, or `nil` after answering `reply` with why the request cannot
+    /// proceed: the supervisor is not running, no such child, or (with `mustBeStopped`) it runs.
+    private func child(_ id: String, mustBeStopped: Bool, _ reply: CheckedContinuation<Void, any Error>) -> Int? {
         guard phase == .running else {
-            return reply.resume(throwing: SupervisionError.notRunning(supervisor: name))
+            reply.resume(throwing: SupervisionError.notRunning(supervisor: name))
+            return nil
         }
         guard let i = index(of: id) else {
-            return reply.resume(throwing: SupervisionError.unknownChild(id, supervisor: name))
+            reply.resume(throwing: SupervisionError.unknownChild(id, supervisor: name))
+            return nil
         }
+        if mustBeStopped, entries[i].isActive {
+            reply.resume(throwing: SupervisionError.childRunning(id, supervisor: name))
+            return nil
+        }
+        return i
+    }
+
+    func handleTerminateChild(_ id: String, _ reply: CheckedContinuation<Void, any Error>) async {
+        guard let i = child(id, mustBeStopped: false, reply) else { return }
         await stopAndReport(at: i)
         if entries[i].spec.restart == .temporary {
             entries.remove(at: i)
@@ -102,15 +115,7 @@ extension Supervisor {
     }
 
     func handleRestartChild(_ id: String, _ reply: CheckedContinuation<Void, any Error>) async {
-        guard phase == .running else {
-            return reply.resume(throwing: SupervisionError.notRunning(supervisor: name))
-        }
-        guard let i = index(of: id) else {
-            return reply.resume(throwing: SupervisionError.unknownChild(id, supervisor: name))
-        }
-        guard !entries[i].isActive else {
-            return reply.resume(throwing: SupervisionError.childRunning(id, supervisor: name))
-        }
+        guard let i = child(id, mustBeStopped: true, reply) else { return }
         do {
             try await startInstance(at: i)
             emit(.childStarted(id: id))
@@ -122,15 +127,7 @@ extension Supervisor {
     }
 
     func handleDeleteChild(_ id: String, _ reply: CheckedContinuation<Void, any Error>) {
-        guard phase == .running else {
-            return reply.resume(throwing: SupervisionError.notRunning(supervisor: name))
-        }
-        guard let i = index(of: id) else {
-            return reply.resume(throwing: SupervisionError.unknownChild(id, supervisor: name))
-        }
-        guard !entries[i].isActive else {
-            return reply.resume(throwing: SupervisionError.childRunning(id, supervisor: name))
-        }
+        guard let i = child(id, mustBeStopped: true, reply) else { return }
         entries.remove(at: i)
         emit(.childDeleted(id: id))
         reply.resume()

@@ -129,8 +129,11 @@ import AgentSessions
             return count
         }
         for await _ in firstSeen { break }
+        // Not synchronisation: the assertion holds whether the cancel lands before or during the
+        // next read(2). The delay only makes the blocked-in-read case (the one worth covering) likely,
+        // since nothing can signal "blocked in a system call".
         try await Task.sleep(for: .milliseconds(50))
-        task.cancel()  // the iterator is blocked waiting for more data
+        task.cancel()
         let count = try await task.value
         #expect(count == 1)
         try pipe.fileHandleForWriting.close()  // lets the abandoned read finish

@@ -24,11 +24,7 @@ extension JSONValue {
     /// - Parameter bytes: The UTF-8 JSON text.
     /// - Throws: ``JSONParseError`` naming the problem and its byte offset.
     public init(parsing bytes: [UInt8]) throws(JSONParseError) {
-        let result: Result<JSONValue, JSONParseError> = bytes.withUnsafeBytes { raw in
-            var parser = JSONParser()
-            return Result { () throws(JSONParseError) -> JSONValue in try parser.parse(raw) }
-        }
-        self = try result.get()
+        self = try Self.parse(bytes)
     }
 
     /// Parses one JSON text from `Data`.
@@ -36,11 +32,7 @@ extension JSONValue {
     /// - Parameter data: The UTF-8 JSON text.
     /// - Throws: ``JSONParseError`` naming the problem and its byte offset.
     public init(parsing data: Data) throws(JSONParseError) {
-        let result: Result<JSONValue, JSONParseError> = data.withUnsafeBytes { raw in
-            var parser = JSONParser()
-            return Result { () throws(JSONParseError) -> JSONValue in try parser.parse(raw) }
-        }
-        self = try result.get()
+        self = try Self.parse(data)
     }
 
     /// Parses one JSON text from a string.
@@ -61,10 +53,15 @@ extension JSONValue {
     /// - Parameter bytes: The UTF-8 JSON text.
     /// - Throws: ``JSONParseError`` naming the problem and its byte offset.
     public init<Bytes: ContiguousBytes>(parsing bytes: Bytes) throws(JSONParseError) {
+        self = try Self.parse(bytes)
+    }
+
+    /// The one parse behind the byte-based initialisers.
+    private static func parse<Bytes: ContiguousBytes>(_ bytes: Bytes) throws(JSONParseError) -> JSONValue {
         let result: Result<JSONValue, JSONParseError> = bytes.withUnsafeBytes { raw in
             var parser = JSONParser()
             return Result { () throws(JSONParseError) -> JSONValue in try parser.parse(raw) }
         }
-        self = try result.get()
+        return try result.get()
     }
 }

@@ -31,10 +31,7 @@ public enum MessageReader {
     /// - Returns: The messages and, in lenient mode, the bad lines.
     /// - Throws: ``MessageStreamError/badLine(lineNumber:reason:)`` in strict mode.
     public static func read(_ bytes: [UInt8], mode: MessageParsingMode) throws(MessageStreamError) -> MessageReadResult {
-        let result: Result<MessageReadResult, MessageStreamError> = bytes.withUnsafeBytes { raw in
-            Result { () throws(MessageStreamError) -> MessageReadResult in try read(buffer: raw, mode: mode) }
-        }
-        return try result.get()
+        try read(contiguous: bytes, mode: mode)
     }
 
     /// Reads every message from `data`.
@@ -45,7 +42,12 @@ public enum MessageReader {
     /// - Returns: The messages and, in lenient mode, the bad lines.
     /// - Throws: ``MessageStreamError/badLine(lineNumber:reason:)`` in strict mode.
     public static func read(_ data: Data, mode: MessageParsingMode) throws(MessageStreamError) -> MessageReadResult {
-        let result: Result<MessageReadResult, MessageStreamError> = data.withUnsafeBytes { raw in
+        try read(contiguous: data, mode: mode)
+    }
+
+    /// The one read behind the `[UInt8]` and `Data` entry points.
+    private static func read<Bytes: ContiguousBytes>(contiguous bytes: Bytes, mode: MessageParsingMode) throws(MessageStreamError) -> MessageReadResult {
+        let result: Result<MessageReadResult, MessageStreamError> = bytes.withUnsafeBytes { raw in
             Result { () throws(MessageStreamError) -> MessageReadResult in try read(buffer: raw, mode: mode) }
         }
         return try result.get()

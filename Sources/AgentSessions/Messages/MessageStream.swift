@@ -134,6 +134,8 @@ public struct MessageStream: AsyncSequence, Sendable {
         private var bufferOffset = 0
         private var lineNumber = 0
         private var pending: [Message] = []
+        /// One line decoder (and its parser's scratch space) for the whole stream.
+        private let decoder = DecoderBox()
         private var pendingIndex = 0
         private var endOfFile = false
         private var finished = false
@@ -222,13 +224,10 @@ public struct MessageStream: AsyncSequence, Sendable {
 
         /// Handles the next complete line in the buffer; false when there is none.
         private mutating func takeLine() throws(MessageStreamError) -> Bool {
+            let from = searchFrom
             let newline: Int? = buffer.withUnsafeBufferPointer { bytes in
-                var i = searchFrom
-                while i < bytes.count {
-                    if bytes[i] == 0x0A { return i }
-                    i += 1
-                }
-                return nil
+                guard from < bytes.count, let hit = memchr(bytes.baseAddress! + from, 0x0A, bytes.count - from) else { return nil }
+                return bytes.baseAddress!.distance(to: hit.assumingMemoryBound(to: UInt8.self))
             }
             guard let newline else {
                 searchFrom = buffer.count
@@ -268,9 +267,9 @@ public struct MessageStream: AsyncSequence, Sendable {
         private mutating func process(lineEnd: Int) throws(MessageStreamError) {
             lineNumber += 1
             let start = lineStart
+            let decoder = self.decoder
             let outcome: MessageLineDecoder.Outcome = buffer.withUnsafeBytes { raw in
-                var decoder = MessageLineDecoder()
-                return decoder.decode(UnsafeRawBufferPointer(rebasing: raw[start..<lineEnd]))
+                decoder.value.decode(UnsafeRawBufferPointer(rebasing: raw[start..<lineEnd]))
             }
             switch outcome {
             case .blank:
@@ -388,4 +387,10 @@ extension FileHandle {
     public func messages(mode: MessageParsingMode, onBadLine: (@Sendable (BadLine) -> Void)? = nil) -> MessageStream {
         MessageStream(fileHandle: self, mode: mode, onBadLine: onBadLine)
     }
+}
+
+/// Holds a (non-copyable) ``MessageLineDecoder`` so a stream iterator can reuse it for every line.
+/// Used only by its iterator, which is never used from two tasks at once.
+private final class DecoderBox {
+    var value = MessageLineDecoder()
 }

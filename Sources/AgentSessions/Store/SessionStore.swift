@@ -79,8 +79,8 @@ public final class SessionStore: Sendable {
         await supervisor.shutdown()
     }
 
-    /// The directory (or `memory`) this store keeps its data in.
-    public var location: String { configuration.backend == nil ? configuration.resolvedDirectory : "memory" }
+    /// Where this store keeps its data, as its backend names it (a directory path, or `memory`).
+    public var location: String { store.instance?.table.location ?? configuration.resolvedDirectory }
 
     // MARK: Reads (no actor hop)
 
