@@ -41,45 +41,6 @@ enum Bench {
         FileHandle.standardError.write(Data((message + "\n").utf8))
     }
 
-    /// Parses `YYYY-MM-DDTHH:MM:SS[.fff]Z` (UTC), the corpus's only timestamp form.
-    static func parseTimestamp(_ text: String) -> Date? {
-        let b = Array(text.utf8)
-        guard b.count >= 20, b[4] == UInt8(ascii: "-"), b[7] == UInt8(ascii: "-"), b[10] == UInt8(ascii: "T"),
-              b[13] == UInt8(ascii: ":"), b[16] == UInt8(ascii: ":"), b.last == UInt8(ascii: "Z")
-        else { return nil }
-        func number(_ range: Range<Int>) -> Int? {
-            var value = 0
-            for i in range {
-                guard b[i] >= 48, b[i] <= 57 else { return nil }
-                value = value * 10 + Int(b[i] - 48)
-            }
-            return value
-        }
-        guard let year = number(0..<4), let month = number(5..<7), let day = number(8..<10),
-              let hour = number(11..<13), let minute = number(14..<16), let second = number(17..<19),
-              (1...12).contains(month), (1...31).contains(day), hour < 24, minute < 60, second < 61
-        else { return nil }
-        var fraction = 0.0
-        if b.count > 20 {
-            guard b[19] == UInt8(ascii: "."), let digits = number(20..<(b.count - 1)) else { return nil }
-            fraction = Double(digits) / pow(10, Double(b.count - 21))
-        }
-        let days = daysSinceEpoch(year: year, month: month, day: day)
-        let whole = Double(days * 86_400 + hour * 3600 + minute * 60 + second)
-        return Date(timeIntervalSince1970: whole + fraction)
-    }
-
-    /// Days from 1970-01-01 to a proleptic Gregorian date (March-based year, so leap days come last).
-    static func daysSinceEpoch(year: Int, month: Int, day: Int) -> Int {
-        let y = month <= 2 ? year - 1 : year
-        let era = (y >= 0 ? y : y - 399) / 400
-        let yearOfEra = y - era * 400
-        let shiftedMonth = month > 2 ? month - 3 : month + 9
-        let dayOfYear = (153 * shiftedMonth + 2) / 5 + day - 1
-        let dayOfEra = yearOfEra * 365 + yearOfEra / 4 - yearOfEra / 100 + dayOfYear
-        return era * 146_097 + dayOfEra - 719_468
-    }
-
     static func readFile(_ path: String) throws(BenchError) -> [UInt8] {
         guard let data = FileManager.default.contents(atPath: path) else { throw BenchError("cannot read \(path)") }
         return [UInt8](data)

@@ -67,7 +67,7 @@ struct Workload {
             return n
         }
         sessions = try int("sessions")
-        guard let nowText = try field("now").stringValue, let now = Bench.parseTimestamp(nowText) else {
+        guard let nowText = try field("now").stringValue, let now = ISO8601Timestamp.parse(nowText) else {
             throw BenchError("workload.json: bad now")
         }
         self.now = now
@@ -94,7 +94,7 @@ struct Workload {
             for line in Bench.lines(try Bench.readFile(corpus + "/ops/append.jsonl")) {
                 let object = try Self.object(Array(line), "ops/append.jsonl")
                 guard let id = object["session_id"]?.stringValue, let atText = object["at"]?.stringValue,
-                      let at = Bench.parseTimestamp(atText), let message = object["message"], message.objectValue != nil
+                      let at = ISO8601Timestamp.parse(atText), let message = object["message"], message.objectValue != nil
                 else { throw BenchError("ops/append.jsonl: bad line \(String(decoding: line.prefix(120), as: UTF8.self))") }
                 appends.append(Append(id: id, at: at, message: message.serialized()))
             }
@@ -105,8 +105,8 @@ struct Workload {
                 let object = try Self.object(Array(line), "manifest.jsonl")
                 guard let id = object["session_id"]?.stringValue, let file = object["file"]?.stringValue,
                       let tags = object["tags"]?.arrayValue?.compactMap(\.stringValue),
-                      let created = object["created_at"]?.stringValue.flatMap(Bench.parseTimestamp),
-                      let updated = object["updated_at"]?.stringValue.flatMap(Bench.parseTimestamp)
+                      let created = object["created_at"]?.stringValue.flatMap(ISO8601Timestamp.parse),
+                      let updated = object["updated_at"]?.stringValue.flatMap(ISO8601Timestamp.parse)
                 else { throw BenchError("manifest.jsonl: bad line \(String(decoding: line.prefix(120), as: UTF8.self))") }
                 manifest.append(Entry(id: id, transcript: try Bench.readFile(corpus + "/" + file), tags: tags,
                                       createdAt: created, updatedAt: updated))
@@ -142,11 +142,11 @@ struct Workload {
         default: throw BenchError("query \(name): tags_all together with tags_any is not expressible as one SessionQuery")
         }
         if let text = value["created_after"]?.stringValue {
-            guard let date = Bench.parseTimestamp(text) else { throw BenchError("query \(name): bad created_after") }
+            guard let date = ISO8601Timestamp.parse(text) else { throw BenchError("query \(name): bad created_after") }
             query.createdAfter = date  // inclusive, as the workload asks
         }
         if let text = value["created_before"]?.stringValue {
-            guard let date = Bench.parseTimestamp(text) else { throw BenchError("query \(name): bad created_before") }
+            guard let date = ISO8601Timestamp.parse(text) else { throw BenchError("query \(name): bad created_before") }
             query.createdBefore = date  // exclusive
         }
         query.minCost = value["min_cost"]?.doubleValue

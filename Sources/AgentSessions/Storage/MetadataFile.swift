@@ -52,9 +52,7 @@ enum ISO8601 {
 
     /// Parses ISO-8601 date-times with or without fractional seconds, or a bare date (`2025-11-30`, midnight UTC).
     static func parse(_ text: String) -> Date? {
-        if let date = try? Date.ISO8601FormatStyle(timeZone: .gmt).parse(text) { return date }
-        if let date = try? Date.ISO8601FormatStyle(includingFractionalSeconds: true, timeZone: .gmt).parse(text) { return date }
-        if let date = try? Date.ISO8601FormatStyle(timeZone: .gmt).year().month().day().parse(text) { return date }
-        return nil
+        if let date = ISO8601Timestamp.parse(text) { return date }
+        return try? Date.ISO8601FormatStyle(timeZone: .gmt).year().month().day().parse(text)
     }
 }
