@@ -100,22 +100,27 @@ struct JSONParser: ~Copyable {
         return true
     }
 
+    /// After an element: consumes `,` (true: another element follows) or `closing` (false).
+    private mutating func nextElement(closing: UInt8) throws(JSONParseError) -> Bool {
+        skipWhitespace()
+        guard pos < end else { throw JSONParseError(code: .unexpectedEnd, offset: end) }
+        let c = base[pos]
+        pos += 1
+        if c == UInt8(ascii: ",") {
+            skipWhitespace()
+            return true
+        }
+        if c == closing { return false }
+        throw JSONParseError(code: .unexpectedCharacter, offset: pos - 1)
+    }
+
     private mutating func parseArray() throws(JSONParseError) -> JSONValue {
         if try enterContainer(closing: UInt8(ascii: "]")) { return .array([]) }
         let first = values.count
         while true {
             let element = try parseValue()
             values.push(element)
-            skipWhitespace()
-            guard pos < end else { throw JSONParseError(code: .unexpectedEnd, offset: end) }
-            let c = base[pos]
-            pos += 1
-            if c == UInt8(ascii: ",") {
-                skipWhitespace()
-                continue
-            }
-            if c == UInt8(ascii: "]") { break }
-            throw JSONParseError(code: .unexpectedCharacter, offset: pos - 1)
+            if try !nextElement(closing: UInt8(ascii: "]")) { break }
         }
         let array = values.popArray(from: first)
         depth -= 1
@@ -140,16 +145,7 @@ struct JSONParser: ~Copyable {
             skipWhitespace()
             let value = try parseValue()
             members.push(JSONObject.Member(key: key, value: value))
-            skipWhitespace()
-            guard pos < end else { throw JSONParseError(code: .unexpectedEnd, offset: end) }
-            let c = base[pos]
-            pos += 1
-            if c == UInt8(ascii: ",") {
-                skipWhitespace()
-                continue
-            }
-            if c == UInt8(ascii: "}") { break }
-            throw JSONParseError(code: .unexpectedCharacter, offset: pos - 1)
+            if try !nextElement(closing: UInt8(ascii: "}")) { break }
         }
         let object = JSONObject(members: members.popArray(from: first))
         depth -= 1
