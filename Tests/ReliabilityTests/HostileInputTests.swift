@@ -334,8 +334,8 @@ struct HostileInputTests {
             let saved = try await fixture.store.saveSession("odd", jsonLines: bytes)
             let loaded = try await fixture.store.loadSession("odd")
             #expect(loaded.messages.count == saved.messageCount)
-            // Blank lines are skipped, CR before LF and a leading byte order mark are dropped; the
-            // rest is kept as parsed. An integer beyond 64 bits becomes a double (documented).
+            // Blank lines are skipped and a leading byte order mark is dropped (the text is then
+            // re-encoded); the rest is kept as parsed. An integer beyond 64 bits becomes a double (documented).
             #expect(saved.messageCount == (hostile == .byteOrderMark ? 1 : 2))
             if hostile == .integerBeyond64Bits, let last = loaded.messages.last {
                 #expect(last.json["max"] == .uint(UInt64.max))

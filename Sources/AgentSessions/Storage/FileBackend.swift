@@ -19,7 +19,7 @@ import Darwin
 ///   the metadata files, syncs the file system, writes the snapshot and empties the log.
 /// - `lock`: `flock` target. Writers hold it exclusively; so several processes can share a store.
 /// - `quarantine/`: files that could not be read, moved aside, never deleted.
-public final class FileBackend: StorageBackend {
+public final class FileBackend: StorageBackend, IndexRestoring {
     /// The store's root directory.
     public let directory: String
     /// The durability of writes.
@@ -100,6 +100,17 @@ public final class FileBackend: StorageBackend {
     /// - Throws: ``StoreError/readOnly(path:)`` when the directory cannot be created or written
     ///   (permissions, a read-only file system); other ``StoreError``s for other failures.
     public func open() throws(StoreError) -> [SessionMetadata] {
+        try openRecovering().records
+    }
+
+    /// Opens as ``open()`` does and builds the index, with the sort orders the snapshot kept
+    /// when the snapshot is the whole index (the common open after a clean close).
+    func openIndex() throws(StoreError) -> SessionIndex {
+        let opened = try openRecovering()
+        return SessionIndex(all: opened.records, orders: opened.orders)
+    }
+
+    private func openRecovering() throws(StoreError) -> Recovered {
         do {
             return try openWritable()
         } catch {
@@ -110,7 +121,10 @@ public final class FileBackend: StorageBackend {
         }
     }
 
-    private func openWritable() throws(StoreError) -> [SessionMetadata] {
+    /// What recovery found: every record, and the snapshot's orders when the records are exactly the snapshot's.
+    private typealias Recovered = (records: [SessionMetadata], orders: SessionIndex.Orders?)
+
+    private func openWritable() throws(StoreError) -> Recovered {
         // Create the directory and any missing parents, each `0700`.
         var path = directory.hasPrefix("/") ? "" : "."
         for component in directory.split(separator: "/") {
@@ -149,20 +163,20 @@ public final class FileBackend: StorageBackend {
         }
     }
 
-    private func recover() throws(StoreError) -> [SessionMetadata] {
+    private func recover() throws(StoreError) -> Recovered {
         let header = try Journal.decodeHeader(io.pread(journalFD, count: Journal.headerSize, at: 0, path: journalPath))
         let snapshot = try loadSnapshot()
         if let snapshot, header == nil || snapshot.generation > header!.generation {
             // A checkpoint wrote its snapshot and stopped before emptying the log (or the log is
             // missing): the snapshot already holds everything.
             try resetJournal(generation: snapshot.generation)
-            return snapshot.records
+            return (snapshot.records, snapshot.orders)
         }
         guard let header else {
             var files = try scanSessionFiles()
             try resolveOrphans(&files)
             try resetJournal(generation: (snapshot?.generation ?? 0) + 1)
-            return Array(files.index.values)
+            return (Array(files.index.values), nil)
         }
         generation = header.generation
         let rebooted = header.bootID != Journal.currentBootID
@@ -170,7 +184,7 @@ public final class FileBackend: StorageBackend {
         if let snapshot, snapshot.generation == header.generation, size == Journal.headerSize, !rebooted {
             // The common open after a clean close: the snapshot is the whole index.
             position = size
-            return snapshot.records
+            return (snapshot.records, snapshot.orders)
         }
         var files: (index: [String: SessionMetadata], lineFiles: Set<String>)
         if let snapshot, snapshot.generation == header.generation {
@@ -195,7 +209,7 @@ public final class FileBackend: StorageBackend {
                                 at: 0, path: journalPath)
             try io.syncData(journalFD, path: journalPath)
         }
-        return Array(files.index.values)
+        return (Array(files.index.values), nil)
     }
 
     private func apply(_ mutation: StorageMutation, to index: inout [String: SessionMetadata]) {
@@ -226,39 +240,20 @@ public final class FileBackend: StorageBackend {
 
     // MARK: Snapshot
 
-    private static let snapshotMagic: UInt32 = 0x5849_5341  // "ASIX"
-
-    /// The snapshot's generation and records (ids are unique: it was written from an index).
-    private func loadSnapshot() throws(StoreError) -> (generation: UInt64, records: [SessionMetadata])? {
+    /// The snapshot, or `nil` when there is none or it is damaged (then it is quarantined).
+    private func loadSnapshot() throws(StoreError) -> IndexSnapshot.Image? {
         guard let bytes = try io.readFile(snapshotPath, followLinks: false) else { return nil }
-        var r = ByteReader(bytes, to: max(0, bytes.count - 4))
         do throws(ByteReader.Truncated) {
-            guard bytes.count >= 28, try r.u32() == Self.snapshotMagic, try r.u32() == 1 else { throw ByteReader.Truncated() }
-            var tail = ByteReader(bytes, from: bytes.count - 4)
-            guard try tail.u32() == CRC32.checksum(bytes, from: 0, to: bytes.count - 4) else { throw ByteReader.Truncated() }
-            let generation = try r.u64()
-            let count = Int(try r.u64())
-            guard count <= bytes.count else { throw ByteReader.Truncated() }
-            var records: [SessionMetadata] = []
-            records.reserveCapacity(count)
-            for _ in 0..<count { records.append(try r.metadata()) }
-            return (generation, records)
+            return try IndexSnapshot.decode(bytes)
         } catch {
-            try quarantine(snapshotPath, reason: "index snapshot fails its checksum")
+            try quarantine(snapshotPath, reason: "index snapshot fails its checksum or cannot be decoded")
             return nil
         }
     }
 
     private func writeSnapshot(generation: UInt64, records: [SessionMetadata]) throws(StoreError) {
-        var w = ByteWriter()
-        w.bytes.reserveCapacity(records.count * 160)
-        w.u32(Self.snapshotMagic)
-        w.u32(1)
-        w.u64(generation)
-        w.u64(UInt64(records.count))
-        for record in records { w.metadata(record) }
-        w.u32(CRC32.checksum(w.bytes, from: 0, to: w.bytes.count))
-        try io.writeAtomically(w.bytes, to: snapshotPath, directory: directory, sync: true)
+        try io.writeAtomically(IndexSnapshot.encode(generation: generation, records: records), to: snapshotPath,
+                               directory: directory, sync: true)
     }
 
     // MARK: Rebuilding from the session files

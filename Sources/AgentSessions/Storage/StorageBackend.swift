@@ -71,3 +71,10 @@ public struct DurabilityTicket: Sendable, Hashable {
     let generation: UInt64
     let offset: Int
 }
+
+/// A backend that can build the index itself, faster than from a plain record list (the file
+/// backend's snapshot keeps the sort orders). ``SessionTable`` uses it when the backend offers it.
+protocol IndexRestoring: StorageBackend {
+    /// Opens as ``StorageBackend/open()`` does and returns the index of the records.
+    func openIndex() throws(StoreError) -> SessionIndex
+}

@@ -1,3 +1,5 @@
+import Foundation
+
 /// Encoding and decoding of a session's stored messages: compact JSON, one object per line.
 enum MessageLines {
     /// The stored form of `messages`: each serialised compactly and followed by `\n`.
@@ -5,6 +7,24 @@ enum MessageLines {
         var writer = JSONWriter(capacity: 16 * 1024)  // one writer for all lines (it grows as needed), one final copy
         for message in messages { writer.writeLine(message.json) }
         return writer.bytes()
+    }
+
+    /// Whether `text` is already in the stored form, so a save can keep it byte for byte instead
+    /// of re-encoding what was parsed from it: it ends with `\n` and every line starts with `{`
+    /// (no blank lines, no byte-order mark, no leading whitespace, no array lines). Each line of
+    /// successfully parsed text in this form is exactly one message object.
+    static func isStoredForm(_ text: [UInt8]) -> Bool {
+        guard text.first == UInt8(ascii: "{"), text.last == UInt8(ascii: "\n") else { return false }
+        return text.withUnsafeBytes { raw in
+            let base = raw.baseAddress!
+            var position = 0
+            while let newline = memchr(base + position, 0x0A, raw.count - position) {
+                position = base.distance(to: UnsafeRawPointer(newline)) + 1
+                if position < raw.count, raw[position] != UInt8(ascii: "{") { return false }
+                if position == raw.count { return true }
+            }
+            return false
+        }
     }
 
     /// Rejects messages that could be stored but not read back: nesting deeper than

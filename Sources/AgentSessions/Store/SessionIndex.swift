@@ -21,37 +21,93 @@ struct SessionIndex: Sendable {
     init() {}
 
     /// Builds an index from records in any order (duplicate ids: the last one wins).
-    init(_ all: some Sequence<SessionMetadata>) {
-        for record in all {
-            if let row = rowOf[record.id] {
-                rows[Int(row)] = record
-            } else {
-                rowOf[record.id] = Int32(rows.count)
-                rows.append(record)
-            }
+    init(_ all: some Sequence<SessionMetadata>) { self.init(all: Array(all), orders: nil) }
+
+    /// Builds an index from records in any order (duplicate ids: the last one wins), using
+    /// `orders` (as a snapshot stored them) when they are a correct ordering of `records`;
+    /// otherwise the orders are computed.
+    init(all: [SessionMetadata], orders: Orders?) {
+        var records = all
+        rowOf.reserveCapacity(records.count)
+        var duplicates = false
+        for (row, record) in records.enumerated() where rowOf.updateValue(Int32(row), forKey: record.id) != nil {
+            duplicates = true
         }
-        byUpdated.reset(sorted: Self.sortedElements(rows) { $0.updatedAt.timeIntervalSince1970 })
-        byCreated.reset(sorted: Self.sortedElements(rows) { $0.createdAt.timeIntervalSince1970 })
-        byCost.reset(sorted: Self.sortedElements(rows) { $0.totalCostUSD })
-        for (index, record) in rows.enumerated() {
-            guard let record else { continue }
-            for tag in record.tags { byTag[tag, default: []].insert(Int32(index)) }
+        if duplicates {
+            let last = rowOf
+            records = records.enumerated().filter { last[$1.id] == Int32($0) }.map(\.element)
+            rowOf = Dictionary(uniqueKeysWithValues: records.enumerated().map { ($1.id, Int32($0)) })
         }
+        rows = records
+        let orders = orders.flatMap { !duplicates && $0.isValid(for: records) ? $0 : nil } ?? Orders(of: records)
+        func elements(_ order: [Int32], _ key: (SessionMetadata) -> Double) -> [SortedKeys.Element] {
+            order.map { row in SortedKeys.Element(key: key(records[Int(row)]), id: records[Int(row)].id, row: row) }
+        }
+        byUpdated.reset(sorted: elements(orders.updated, Orders.updatedKey))
+        byCreated.reset(sorted: elements(orders.created, Orders.createdKey))
+        byCost.reset(sorted: elements(orders.cost, Orders.costKey))
+        var tagRows: [String: [Int32]] = [:]
+        for (row, record) in records.enumerated() {
+            for tag in record.tags { tagRows[tag, default: []].append(Int32(row)) }
+        }
+        byTag = tagRows.mapValues { Set($0) }
     }
 
-    /// The rows' `(key, id, row)` elements in key order, ties by id. Sorts plain `(key, row)`
-    /// pairs (no reference counting while elements move) and reads ids only to break ties.
-    private static func sortedElements(_ rows: [SessionMetadata?], key: (SessionMetadata) -> Double) -> [SortedKeys.Element] {
-        var pairs: [(key: Double, row: Int32)] = []
-        pairs.reserveCapacity(rows.count)
-        for (index, record) in rows.enumerated() {
-            if let record { pairs.append((key(record), Int32(index))) }
+    /// The rows of a record list in each sorted-key order (ascending key, ties by id bytewise):
+    /// what ``SortedKeys`` holds, and what a snapshot stores so that opening need not sort.
+    struct Orders: Sendable, Equatable {
+        var updated: [Int32]
+        var created: [Int32]
+        var cost: [Int32]
+
+        static func updatedKey(_ m: SessionMetadata) -> Double { m.updatedAt.timeIntervalSince1970 }
+        static func createdKey(_ m: SessionMetadata) -> Double { m.createdAt.timeIntervalSince1970 }
+        static func costKey(_ m: SessionMetadata) -> Double { m.totalCostUSD }
+
+        init(updated: [Int32], created: [Int32], cost: [Int32]) {
+            self.updated = updated
+            self.created = created
+            self.cost = cost
         }
-        pairs.sort { a, b in
-            if a.key != b.key { return a.key < b.key }
-            return rows[Int(a.row)]!.id.utf8.lexicographicallyPrecedes(rows[Int(b.row)]!.id.utf8)
+
+        /// Computes the orders of `records` (whose ids are distinct).
+        init(of records: [SessionMetadata]) {
+            updated = Self.sorted(records, Self.updatedKey)
+            created = Self.sorted(records, Self.createdKey)
+            cost = Self.sorted(records, Self.costKey)
         }
-        return pairs.map { SortedKeys.Element(key: $0.key, id: rows[Int($0.row)]!.id, row: $0.row) }
+
+        /// Sorts plain `(key, row)` pairs (no reference counting while elements move) and reads
+        /// ids only to break ties.
+        private static func sorted(_ records: [SessionMetadata], _ key: (SessionMetadata) -> Double) -> [Int32] {
+            var pairs = records.enumerated().map { (key: key($1), row: Int32($0)) }
+            pairs.sort { a, b in
+                if a.key != b.key { return a.key < b.key }
+                return records[Int(a.row)].id.utf8.lexicographicallyPrecedes(records[Int(b.row)].id.utf8)
+            }
+            return pairs.map(\.row)
+        }
+
+        /// Whether each order lists every row of `records` once, strictly ascending. One pass each.
+        func isValid(for records: [SessionMetadata]) -> Bool {
+            func check(_ order: [Int32], _ key: (SessionMetadata) -> Double) -> Bool {
+                guard order.count == records.count else { return false }
+                var seen = [Bool](repeating: false, count: records.count)
+                var previous: (key: Double, row: Int)?
+                for row in order.lazy.map(Int.init) {
+                    guard row >= 0, row < records.count, !seen[row] else { return false }
+                    seen[row] = true
+                    let k = key(records[row])
+                    if let previous, previous.key > k
+                        || (previous.key == k && !records[previous.row].id.utf8.lexicographicallyPrecedes(records[row].id.utf8)) {
+                        return false
+                    }
+                    previous = (k, row)
+                }
+                return true
+            }
+            return check(updated, Self.updatedKey) && check(created, Self.createdKey) && check(cost, Self.costKey)
+        }
     }
 
     var count: Int { rowOf.count }

@@ -33,13 +33,23 @@ public struct SessionMetadata: Sendable, Hashable {
         id: String, createdAt: Date, updatedAt: Date, messageCount: Int, totalCostUSD: Double,
         turnCount: Int, tags: [String], summary: String?, model: String?, byteSize: Int
     ) {
+        self.init(
+            id: id, createdAt: createdAt, updatedAt: updatedAt, messageCount: messageCount, totalCostUSD: totalCostUSD,
+            turnCount: turnCount, sortedTags: Array(Set(tags)).sorted(), summary: summary, model: model, byteSize: byteSize)
+    }
+
+    /// Creates a record whose tags are already distinct and sorted (read back from the store's own files).
+    init(
+        id: String, createdAt: Date, updatedAt: Date, messageCount: Int, totalCostUSD: Double,
+        turnCount: Int, sortedTags tags: [String], summary: String?, model: String?, byteSize: Int
+    ) {
         self.id = id
         self.createdAt = createdAt
         self.updatedAt = updatedAt
         self.messageCount = messageCount
         self.totalCostUSD = totalCostUSD
         self.turnCount = turnCount
-        self.tags = Array(Set(tags)).sorted()
+        self.tags = tags
         self.summary = summary
         self.model = model
         self.byteSize = byteSize

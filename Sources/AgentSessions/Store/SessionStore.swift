@@ -196,14 +196,23 @@ public final class SessionStore: Sendable {
         return try await call { (actor) throws(StoreError) in try await actor.commit(prepared) }
     }
 
-    /// Saves a session from JSON-lines bytes; see ``SessionStoreActor/saveSession(_:jsonLines:tags:summary:createdAt:updatedAt:)``.
+    /// Saves a session from JSON-lines bytes (as a transcript file or `stream-json` output holds them).
+    ///
+    /// The text is parsed (off the store actor) with ``MessageReader`` in strict mode; when it is
+    /// already one JSON object per line, each line starting with `{` and ending in
+    /// `\n`, it is stored byte for byte, otherwise the parsed messages are re-encoded. Otherwise as
+    /// ``saveSession(_:messages:tags:summary:createdAt:updatedAt:)``.
+    /// - Throws: ``StoreError/invalidMessage(id:index:reason:)`` naming the first line that does
+    ///   not parse (nothing is written); the errors of the other `saveSession`.
     @discardableResult
     public func saveSession(
         _ id: String, jsonLines: [UInt8], tags: [String] = [], summary: String? = nil,
         createdAt: Date? = nil, updatedAt: Date? = nil
     ) async throws(StoreError) -> SessionMetadata {
         let messages = try SessionStoreActor.parse(jsonLines, id: id)  // parse off the actor
-        return try await saveSession(id, messages: messages, tags: tags, summary: summary, createdAt: createdAt, updatedAt: updatedAt)
+        let prepared = try PreparedSave(
+            id, messages: messages, parsedFrom: jsonLines, tags: tags, summary: summary, createdAt: createdAt, updatedAt: updatedAt)
+        return try await call { (actor) throws(StoreError) in try await actor.commit(prepared) }
     }
 
     /// Appends messages to a stored session. See ``SessionStoreActor/appendMessages(_:_:at:)``.

@@ -245,13 +245,22 @@ struct PreparedSave: Sendable {
     let createdAt: Date?
     let updatedAt: Date?
 
-    init(_ id: String, messages: [Message], tags: [String], summary: String?, createdAt: Date?, updatedAt: Date?) throws(StoreError) {
+    /// - Parameter lines: the JSON-lines text `messages` were parsed from, stored as given when it
+    ///   is already in the stored form (``MessageLines/isStoredForm(_:)``); otherwise re-encoded.
+    init(
+        _ id: String, messages: [Message], parsedFrom text: [UInt8]? = nil, tags: [String], summary: String?,
+        createdAt: Date?, updatedAt: Date?
+    ) throws(StoreError) {
         try SessionID.validate(id)
         for tag in tags { try SessionID.validateTag(tag) }
-        try MessageLines.validate(messages, id: id)
         self.id = id
         self.messages = messages
-        lines = MessageLines.encode(messages)
+        if let text, MessageLines.isStoredForm(text) {
+            lines = text  // parsed text passes validation by construction
+        } else {
+            try MessageLines.validate(messages, id: id)
+            lines = MessageLines.encode(messages)
+        }
         facts = Session.summarize(messages)
         cost = SessionCost.total(messages)
         self.tags = tags

@@ -29,10 +29,15 @@ final class SessionTable: Sendable {
 
     /// Opens `backend` and loads its index.
     init(backend: any StorageBackend, cacheBytes: Int) throws(StoreError) {
-        let records = try backend.open()
+        let index: SessionIndex
+        if let restoring = backend as? any IndexRestoring {
+            index = try restoring.openIndex()
+        } else {
+            index = SessionIndex(try backend.open())
+        }
         durability = backend.durability
         location = backend.location
-        state = Mutex(State(index: SessionIndex(records), cache: MessageCache(capacity: cacheBytes), backend: BackendBox(backend)))
+        state = Mutex(State(index: index, cache: MessageCache(capacity: cacheBytes), backend: BackendBox(backend)))
     }
 
     private func withOpenState<R: Sendable>(_ body: (inout State, any StorageBackend) throws(StoreError) -> R) throws(StoreError) -> R {

@@ -218,6 +218,30 @@ struct SessionStoreTests {
         }
     }
 
+    @Test("JSON-lines text in the stored form is kept byte for byte; other text is re-encoded compactly", arguments: [
+        // (input, stored form kept)
+        ("{\"type\": \"user\", \"n\": 1.50}\n{\"type\":\"result\"}\r\n", true),
+        ("{\"type\": \"user\"}\n\n{\"type\":\"result\"}\n", false),       // a blank line
+        ("{\"type\": \"user\"}\n {\"type\":\"result\"}\n", false),       // leading white space
+        ("{\"type\": \"user\"}\n{\"type\":\"result\"}", false),           // no final newline
+        ("[{\"type\": \"user\"}, {\"type\":\"result\"}]\n", false),       // an array line
+        ("\u{FEFF}{\"type\": \"user\"}\n{\"type\":\"result\"}\n", false), // a byte-order mark
+    ])
+    func storedForm(_ input: String, kept: Bool) async throws {
+        try await withStore(.file) { store, dir in
+            let bytes = Array(input.utf8)
+            let saved = try await store.saveSession("s", jsonLines: bytes)
+            let parsed = try MessageReader.read(bytes, mode: .strict).messages
+            let file = try #require(FileManager.default.contents(atPath: dir + "/sessions/s.jsonl"))
+            let expected = kept ? bytes : MessageLines.encode(parsed)
+            #expect(Array(file) == expected)
+            #expect(saved.byteSize == expected.count)
+            #expect(saved.messageCount == 2)
+            #expect(try await store.loadSession("s").messages == parsed)
+            if !kept { #expect(String(decoding: file, as: UTF8.self).split(separator: "\n").allSatisfy { $0.first == "{" }) }
+        }
+    }
+
     @Test("stats add up", arguments: BackendKind.allCases)
     func stats(_ kind: BackendKind) async throws {
         try await withStore(kind) { store, _ in

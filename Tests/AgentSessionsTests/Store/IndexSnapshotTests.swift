@@ -1,0 +1,105 @@
+import Foundation
+import Testing
+@testable import AgentSessions
+
+@Suite("IndexSnapshot and the stored sort orders")
+struct IndexSnapshotTests {
+    /// The index tests' records, with a model on some, a summary on most, equal keys on many.
+    static let records: [SessionMetadata] = SessionIndexTests.records.enumerated().map { i, record in
+        var record = record
+        record.model = i % 3 == 0 ? nil : "claude-model-\(i % 4)"
+        record.summary = i % 5 == 0 ? nil : "summary \(i) ✓"
+        return record
+    }
+
+    @Test("encode then decode gives back every record and orders equal to sorting")
+    func roundTrip() throws {
+        let bytes = IndexSnapshot.encode(generation: 42, records: Self.records)
+        let image = try IndexSnapshot.decode(bytes)
+        #expect(image.generation == 42)
+        #expect(image.records == Self.records)
+        let orders = try #require(image.orders)
+        #expect(orders == SessionIndex.Orders(of: Self.records))
+        #expect(orders.isValid(for: Self.records))
+        // The updatedAt order really is ascending by (key, id).
+        let keys = orders.updated.map { (Self.records[Int($0)].updatedAt, Self.records[Int($0)].id) }
+        #expect(zip(keys, keys.dropFirst()).allSatisfy { $0.0 < $1.0 || ($0.0 == $1.0 && $0.1 < $1.1) })
+    }
+
+    @Test("an empty index round-trips")
+    func empty() throws {
+        let image = try IndexSnapshot.decode(IndexSnapshot.encode(generation: 1, records: []))
+        #expect(image.records.isEmpty)
+        #expect(image.orders == SessionIndex.Orders(updated: [], created: [], cost: []))
+    }
+
+    @Test("a version 1 snapshot (no tables, no orders) is still read")
+    func versionOne() throws {
+        var w = ByteWriter()
+        w.u32(IndexSnapshot.magic)
+        w.u32(1)
+        w.u64(7)
+        w.u64(UInt64(Self.records.count))
+        for record in Self.records { w.metadata(record) }
+        w.u32(CRC32.checksum(w.bytes, from: 0, to: w.bytes.count))
+        let image = try IndexSnapshot.decode(w.bytes)
+        #expect(image.generation == 7)
+        #expect(image.records == Self.records)
+        #expect(image.orders == nil)
+    }
+
+    @Test("any flipped byte, a cut, or an unknown version is refused", arguments: [0, 5, 30, 200, 1_000, -1, -9])
+    func damaged(_ at: Int) throws {
+        var bytes = IndexSnapshot.encode(generation: 1, records: Self.records)
+        let position = at >= 0 ? at : bytes.count + at
+        bytes[position] ^= 0x40
+        #expect(throws: ByteReader.Truncated.self) { try IndexSnapshot.decode(bytes) }
+        let whole = IndexSnapshot.encode(generation: 1, records: Self.records)
+        #expect(throws: ByteReader.Truncated.self) { try IndexSnapshot.decode(Array(whole.prefix(max(0, position)))) }
+    }
+
+    @Test("a table reference out of range is refused even with a valid checksum")
+    func badReference() throws {
+        let one = [metadata("only", tags: ["t"])]
+        var bytes = IndexSnapshot.encode(generation: 1, records: one)
+        // The 24-byte header; names: a count and "t" (4 + 5); lists: a count and one list of one
+        // name (4 + 8); then the record: its id (4 + 4), six 8-byte fields, its list number.
+        let listNumber = 24 + 4 + 5 + 4 + 8 + (4 + 4) + 8 * 6
+        #expect(bytes[listNumber] == 0)
+        bytes[listNumber] = 9
+        bytes.removeLast(4)
+        bytes.append(contentsOf: withUnsafeBytes(of: CRC32.checksum(bytes, from: 0, to: bytes.count).littleEndian, Array.init))
+        #expect(throws: ByteReader.Truncated.self) { try IndexSnapshot.decode(bytes) }
+    }
+
+    @Test("wrong stored orders are detected and recomputed: the index answers as one built by sorting", arguments: [
+        "swapped", "short", "duplicate", "out of range",
+    ])
+    func wrongOrders(_ damage: String) {
+        var orders = SessionIndex.Orders(of: Self.records)
+        switch damage {
+        case "swapped": orders.created.swapAt(3, 4)
+        case "short": orders.cost.removeLast()
+        case "duplicate": orders.updated[0] = orders.updated[1]
+        default: orders.updated[5] = Int32(Self.records.count)
+        }
+        #expect(!orders.isValid(for: Self.records))
+        let index = SessionIndex(all: Self.records, orders: orders)
+        let sorted = SessionIndex(Self.records)
+        for sort in [SessionSort.updatedAtDescending, .createdAtAscending, .costDescending] {
+            let query = SessionQuery(sort: sort)
+            #expect(index.search(query).sessions.map(\.id) == sorted.search(query).sessions.map(\.id))
+            #expect(index.search(query).sessions.map(\.id) == SessionIndexTests.reference(query, Self.records))
+        }
+    }
+
+    @Test("duplicate ids: the last record wins and stored orders are not trusted")
+    func duplicates() {
+        let first = metadata("dup", created: 1, cost: 0.5), last = metadata("dup", created: 2, cost: 0.1)
+        let records = [first, metadata("other", created: 3), last]
+        let index = SessionIndex(all: records, orders: SessionIndex.Orders(updated: [0, 1, 2], created: [0, 2, 1], cost: [0, 1, 2]))
+        #expect(index.count == 2)
+        #expect(index["dup"] == last)
+        #expect(index.search(SessionQuery(sort: .createdAtAscending)).sessions.map(\.id) == ["dup", "other"])
+    }
+}
