@@ -1,4 +1,5 @@
 import Foundation
+import Synchronization
 
 /// The binary image of the whole index that a checkpoint writes to `index.snapshot`.
 ///
@@ -88,7 +89,22 @@ enum IndexSnapshot {
     static func decode(_ bytes: [UInt8]) throws(ByteReader.Truncated) -> Image {
         guard bytes.count >= 28 else { throw ByteReader.Truncated() }
         var tail = ByteReader(bytes, from: bytes.count - 4)
-        guard try tail.u32() == CRC32.checksum(bytes, from: 0, to: bytes.count - 4) else { throw ByteReader.Truncated() }
+        let stored = try tail.u32()
+        // The checksum runs on another thread while this one decodes (every read below is
+        // bounds-checked, so decoding damaged bytes fails safely); the result is used only if it matches.
+        let checksum = Mutex<UInt32?>(nil)
+        let done = DispatchGroup()
+        DispatchQueue.global().async(group: done) {
+            let value = CRC32.checksum(bytes, from: 0, to: bytes.count - 4)
+            checksum.withLock { $0 = value }
+        }
+        let image = try decodeContent(bytes)
+        done.wait()
+        guard checksum.withLock({ $0 }) == stored else { throw ByteReader.Truncated() }
+        return image
+    }
+
+    private static func decodeContent(_ bytes: [UInt8]) throws(ByteReader.Truncated) -> Image {
         var r = ByteReader(bytes, to: bytes.count - 4)
         guard try r.u32() == magic else { throw ByteReader.Truncated() }
         let version = try r.u32()

@@ -3,14 +3,15 @@ import Foundation
 /// The in-memory index of every stored session's metadata: the ETS table of the design.
 ///
 /// A pure value with no I/O: the store keeps one behind a lock and applies every acknowledged
-/// change to it. Besides the id → metadata map it keeps a tag → ids inverted index and
-/// sorted `(key, id)` arrays by `updatedAt`, `createdAt` and cost, so that a search starts
+/// change to it. Besides the id → row map it keeps a tag → rows inverted index and
+/// sorted `(key, row)` sequences by `updatedAt`, `createdAt` and cost, so that a search starts
 /// from its most selective field and its cost grows with the number of matches rather than
 /// with the number of sessions.
 struct SessionIndex: Sendable {
-    /// Records by row; a deleted record leaves a hole that the next insert reuses. Everything
-    /// else refers to rows, so a search resolves candidates by array index, not by hashing ids.
-    private var rows: [SessionMetadata?] = []
+    /// Records by row; a deleted record's row holds ``vacant`` until the next insert reuses it.
+    /// Everything else refers to rows, so a search resolves candidates by array index, not by
+    /// hashing ids. Only rows reachable from `rowOf` (and so from the tag sets and sorted keys) are live.
+    private var rows: [SessionMetadata] = []
     private var freeRows: [Int32] = []
     private var rowOf: [String: Int32] = [:]
     private var byTag: [String: Set<Int32>] = [:]
@@ -39,16 +40,14 @@ struct SessionIndex: Sendable {
             rowOf = Dictionary(uniqueKeysWithValues: records.enumerated().map { ($1.id, Int32($0)) })
         }
         rows = records
-        let orders = orders.flatMap { !duplicates && $0.isValid(for: records) ? $0 : nil } ?? Orders(of: records)
-        func elements(_ order: [Int32], _ key: (SessionMetadata) -> Double) -> [SortedKeys.Element] {
-            order.map { row in SortedKeys.Element(key: key(records[Int(row)]), id: records[Int(row)].id, row: row) }
-        }
-        byUpdated.reset(sorted: elements(orders.updated, Orders.updatedKey))
-        byCreated.reset(sorted: elements(orders.created, Orders.createdKey))
-        byCost.reset(sorted: elements(orders.cost, Orders.costKey))
+        // Each order as stored (checked while its elements are built), else sorted here.
+        let stored = duplicates ? nil : orders
+        byUpdated.reset(sorted: Self.elements(stored?.updated, records, Orders.updatedKey))
+        byCreated.reset(sorted: Self.elements(stored?.created, records, Orders.createdKey))
+        byCost.reset(sorted: Self.elements(stored?.cost, records, Orders.costKey))
         var tagRows: [String: [Int32]] = [:]
-        for (row, record) in records.enumerated() {
-            for tag in record.tags { tagRows[tag, default: []].append(Int32(row)) }
+        for row in records.indices {  // indexed, not `for record in`: no copy of each record
+            for tag in records[row].tags { tagRows[tag, default: []].append(Int32(row)) }
         }
         byTag = tagRows.mapValues { Set($0) }
     }
@@ -79,7 +78,7 @@ struct SessionIndex: Sendable {
 
         /// Sorts plain `(key, row)` pairs (no reference counting while elements move) and reads
         /// ids only to break ties.
-        private static func sorted(_ records: [SessionMetadata], _ key: (SessionMetadata) -> Double) -> [Int32] {
+        static func sorted(_ records: [SessionMetadata], _ key: (SessionMetadata) -> Double) -> [Int32] {
             var pairs = records.enumerated().map { (key: key($1), row: Int32($0)) }
             pairs.sort { a, b in
                 if a.key != b.key { return a.key < b.key }
@@ -87,42 +86,56 @@ struct SessionIndex: Sendable {
             }
             return pairs.map(\.row)
         }
+    }
 
-        /// Whether each order lists every row of `records` once, strictly ascending. One pass each.
-        func isValid(for records: [SessionMetadata]) -> Bool {
-            func check(_ order: [Int32], _ key: (SessionMetadata) -> Double) -> Bool {
-                guard order.count == records.count else { return false }
-                var seen = [Bool](repeating: false, count: records.count)
-                var previous: (key: Double, row: Int)?
-                for row in order.lazy.map(Int.init) {
-                    guard row >= 0, row < records.count, !seen[row] else { return false }
-                    seen[row] = true
-                    let k = key(records[row])
-                    if let previous, previous.key > k
-                        || (previous.key == k && !records[previous.row].id.utf8.lexicographicallyPrecedes(records[row].id.utf8)) {
-                        return false
-                    }
-                    previous = (k, row)
-                }
-                return true
-            }
-            return check(updated, Self.updatedKey) && check(created, Self.createdKey) && check(cost, Self.costKey)
+    /// The sorted-keys elements of `records` in `order` when it lists every record once in
+    /// ascending order (checked in the same pass); otherwise in an order computed by sorting.
+    private static func elements(
+        _ order: [Int32]?, _ records: [SessionMetadata], _ key: (SessionMetadata) -> Double
+    ) -> [SortedKeys.Element] {
+        // Read in one sequential pass (indexed: no copy of each record); looked up by row below.
+        let keys = [Double](unsafeUninitializedCapacity: records.count) { buffer, count in
+            for i in records.indices { buffer[i] = key(records[i]) }
+            count = records.count
         }
+        if let order, order.count == records.count {
+            var seen = [Bool](repeating: false, count: records.count)
+            var result: [SortedKeys.Element] = []
+            result.reserveCapacity(order.count)
+            var previous: Int32 = -1
+            for row in order {
+                guard row >= 0, Int(row) < records.count, !seen[Int(row)] else { break }
+                seen[Int(row)] = true
+                if previous >= 0 {
+                    let a = keys[Int(previous)], b = keys[Int(row)]
+                    if a > b || (a == b && !records[Int(previous)].id.utf8.lexicographicallyPrecedes(records[Int(row)].id.utf8)) { break }
+                }
+                result.append(SortedKeys.Element(key: keys[Int(row)], row: row))
+                previous = row
+            }
+            if result.count == records.count { return result }
+        }
+        return Orders.sorted(records, key).map { SortedKeys.Element(key: keys[Int($0)], row: $0) }
     }
 
     var count: Int { rowOf.count }
 
     /// Every record, in no particular order.
-    var allRecords: [SessionMetadata] { rows.compactMap { $0 } }
+    var allRecords: [SessionMetadata] { rowOf.values.map { rows[Int($0)] } }
 
-    subscript(id: String) -> SessionMetadata? { rowOf[id].flatMap { rows[Int($0)] } }
+    subscript(id: String) -> SessionMetadata? { rowOf[id].map { rows[Int($0)] } }
+
+    /// What a vacant row holds (no strings to keep alive).
+    private static let vacant = SessionMetadata(
+        id: "", createdAt: Date(timeIntervalSinceReferenceDate: 0), updatedAt: Date(timeIntervalSinceReferenceDate: 0),
+        messageCount: 0, totalCostUSD: 0, turnCount: 0, sortedTags: [], summary: nil, model: nil, byteSize: 0)
 
     /// Inserts or replaces the record with `metadata.id`.
     mutating func upsert(_ metadata: SessionMetadata) {
         let row: Int32
         if let existing = rowOf[metadata.id] {
             row = existing
-            if let old = rows[Int(row)] { unlink(old, row: row) }
+            unlink(rows[Int(row)], row: row)
             rows[Int(row)] = metadata
         } else if let reused = freeRows.popLast() {
             row = reused
@@ -132,26 +145,31 @@ struct SessionIndex: Sendable {
             rows.append(metadata)
         }
         rowOf[metadata.id] = row
-        byUpdated.insert(key: metadata.updatedAt.timeIntervalSince1970, id: metadata.id, row: row)
-        byCreated.insert(key: metadata.createdAt.timeIntervalSince1970, id: metadata.id, row: row)
-        byCost.insert(key: metadata.totalCostUSD, id: metadata.id, row: row)
+        let rows = self.rows
+        let ids = { (row: Int32) in rows[Int(row)].id }
+        byUpdated.insert(.init(key: Orders.updatedKey(metadata), row: row), id: metadata.id, ids: ids)
+        byCreated.insert(.init(key: Orders.createdKey(metadata), row: row), id: metadata.id, ids: ids)
+        byCost.insert(.init(key: Orders.costKey(metadata), row: row), id: metadata.id, ids: ids)
         for tag in metadata.tags { byTag[tag, default: []].insert(row) }
     }
 
     /// Removes the record with this id; returns it, or `nil` if there was none.
     @discardableResult
     mutating func remove(_ id: String) -> SessionMetadata? {
-        guard let row = rowOf.removeValue(forKey: id), let old = rows[Int(row)] else { return nil }
+        guard let row = rowOf.removeValue(forKey: id) else { return nil }
+        let old = rows[Int(row)]
         unlink(old, row: row)
-        rows[Int(row)] = nil
+        rows[Int(row)] = Self.vacant
         freeRows.append(row)
         return old
     }
 
     private mutating func unlink(_ old: SessionMetadata, row: Int32) {
-        byUpdated.remove(key: old.updatedAt.timeIntervalSince1970, id: old.id)
-        byCreated.remove(key: old.createdAt.timeIntervalSince1970, id: old.id)
-        byCost.remove(key: old.totalCostUSD, id: old.id)
+        let rows = self.rows
+        let ids = { (row: Int32) in rows[Int(row)].id }
+        byUpdated.remove(.init(key: Orders.updatedKey(old), row: row), id: old.id, ids: ids)
+        byCreated.remove(.init(key: Orders.createdKey(old), row: row), id: old.id, ids: ids)
+        byCost.remove(.init(key: Orders.costKey(old), row: row), id: old.id, ids: ids)
         for tag in old.tags {
             byTag[tag]?.remove(row)
             if byTag[tag]?.isEmpty == true { byTag[tag] = nil }
@@ -165,7 +183,7 @@ struct SessionIndex: Sendable {
     func updated(before cutoff: Date) -> [SessionMetadata] {
         var result: [SessionMetadata] = []
         byUpdated.forEach(in: 0..<byUpdated.position(ofKey: cutoff.timeIntervalSince1970, strict: false)) { element in
-            if let record = rows[Int(element.row)] { result.append(record) }
+            result.append(rows[Int(element.row)])
         }
         return result
     }
@@ -186,7 +204,8 @@ struct SessionIndex: Sendable {
         matched.reserveCapacity(min(plan.count, 4096))
         keys.reserveCapacity(min(plan.count, 4096))
         plan.forEach { row in
-            guard let record = rows[Int(row)], query.matches(record) else { return }
+            let record = rows[Int(row)]
+            guard query.matches(record) else { return }
             let key = query.sort.key(record)
             if let cursor, !query.sort.precedes((cursor.key, cursor.id), (key, record.id)) { return }
             matched.append(row)
@@ -201,16 +220,16 @@ struct SessionIndex: Sendable {
             result.reserveCapacity(min(limit, matched.count))
             var more = false
             sortedKeys(query.sort).forEachOrdered(descending: query.sort.descending) { element in
-                guard marked[Int(element.row)], let record = rows[Int(element.row)] else { return true }
+                guard marked[Int(element.row)] else { return true }
                 if result.count == limit { more = true; return false }
-                result.append(record)
+                result.append(rows[Int(element.row)])
                 return true
             }
             return more ? page(result, query) : SessionPage(sessions: result, nextCursor: nil)
         }
         // Few matches: order their indices (not the ~100-byte records) with a key-first
         // comparator over immutable copies (captured `var`s cost an exclusivity check per access).
-        let found = matched.map { rows[Int($0)]! }
+        let found = matched.map { rows[Int($0)] }
         var order = Array(found.indices)
         let descending = query.sort.descending
         let sortKeys = keys
@@ -278,7 +297,7 @@ struct SessionIndex: Sendable {
                 consider(Plan(count: total) { body in
                     for (i, set) in sets.enumerated() {
                         for row in set {
-                            if i > 0, let record = rows[Int(row)], tags[..<i].contains(where: record.tags.contains) { continue }
+                            if i > 0, tags[..<i].contains(where: rows[Int(row)].tags.contains) { continue }
                             body(row)
                         }
                     }
@@ -311,7 +330,8 @@ struct SessionIndex: Sendable {
         result.reserveCapacity(min(limit, count))
         // Returns false once a match beyond the limit shows there is a next page.
         func visit(_ i: Int) -> Bool {
-            guard let record = rows[Int(keys[i].row)], query.matches(record) else { return true }
+            let record = rows[Int(keys[i].row)]
+            guard query.matches(record) else { return true }
             if result.count == limit { return false }
             result.append(record)
             return true
@@ -325,7 +345,7 @@ struct SessionIndex: Sendable {
                 : keys.position(ofKey: cursor.key, strict: true)
             // Records sharing the cursor's key, after the cursor's id.
             for i in keys.position(ofKey: cursor.key, strict: false)..<keys.position(ofKey: cursor.key, strict: true)
-            where cursor.id.utf8.lexicographicallyPrecedes(keys[i].id.utf8) {
+            where cursor.id.utf8.lexicographicallyPrecedes(rows[Int(keys[i].row)].id.utf8) {
                 if !visit(i) { return page(result, query) }
             }
         }

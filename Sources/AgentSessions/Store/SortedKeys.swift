@@ -1,9 +1,11 @@
-/// A sorted sequence of `(key, id)` pairs: the ordered structure behind date, cost and recency search.
+/// A sorted sequence of `(key, row)` pairs: the ordered structure behind date, cost and recency search.
 ///
-/// Ascending by key, ties by id ascending (bytewise). Stored as a list of sorted chunks of at
-/// most `chunkCapacity` elements, so an insert or removal moves at most one chunk (a few KiB)
-/// instead of the tail of one large array; positions are global (0..<count), found through the
-/// chunks' running start offsets.
+/// Ascending by key, ties by the rows' session ids ascending (bytewise). Elements hold row
+/// numbers of ``SessionIndex``, not ids (16 bytes, nothing to reference-count); the few
+/// operations that must order equal keys ask the caller for a row's id. Stored as a list of
+/// sorted chunks of at most `chunkCapacity` elements, so an insert or removal moves at most one
+/// chunk (a few KiB) instead of the tail of one large array; positions are global
+/// (0..<count), found through the chunks' running start offsets.
 struct SortedKeys: Sendable {
     /// The largest chunk before it is split in two (1,024 by default; small in tests).
     let chunkCapacity: Int
@@ -15,20 +17,14 @@ struct SortedKeys: Sendable {
 
     struct Element: Sendable, Equatable {
         var key: Double
-        var id: String
-        /// The record's row in ``SessionIndex`` (not part of the order).
-        var row: Int32 = 0
+        /// The record's row in ``SessionIndex``.
+        var row: Int32
     }
 
     private var chunks: [[Element]] = []
     /// `starts[c]` is the global position of `chunks[c][0]`.
     private var starts: [Int] = []
     private(set) var count = 0
-
-    static func less(_ a: Element, _ b: Element) -> Bool {
-        if a.key != b.key { return a.key < b.key }
-        return a.id.utf8.lexicographicallyPrecedes(b.id.utf8)
-    }
 
     private mutating func reindex() {
         starts.removeAll(keepingCapacity: true)
@@ -50,40 +46,41 @@ struct SortedKeys: Sendable {
         return low
     }
 
-    /// The first global position whose element does not satisfy `isBefore` (which must be true
-    /// for a prefix of the order and false after it).
-    private func partition(_ isBefore: (Element) -> Bool) -> Int {
+    /// The chunk and offset of the first element that does not satisfy `isBefore` (which must
+    /// be true for a prefix of the order and false after it); `(chunks.count, 0)` past the end.
+    private func locate(_ isBefore: (Element) -> Bool) -> (chunk: Int, offset: Int) {
         let c = chunkIndex(where: isBefore)
-        guard c < chunks.count else { return count }
-        let chunk = chunks[c]
-        var low = 0, high = chunk.count
+        guard c < chunks.count else { return (c, 0) }
+        var low = 0, high = chunks[c].count
         while low < high {
             let mid = (low + high) / 2
-            if isBefore(chunk[mid]) { low = mid + 1 } else { high = mid }
+            if isBefore(chunks[c][mid]) { low = mid + 1 } else { high = mid }
         }
-        return starts[c] + low
+        return (c, low)
     }
 
-    /// The first position whose element is not less than `element`.
-    func lowerBound(_ element: Element) -> Int { partition { Self.less($0, element) } }
+    /// Where `(key, id)` is or would go.
+    private func locate(key: Double, id: String, ids: (Int32) -> String) -> (chunk: Int, offset: Int) {
+        locate { $0.key < key || ($0.key == key && ids($0.row).utf8.lexicographicallyPrecedes(id.utf8)) }
+    }
 
     /// The first position whose key is `>= key` (`strict: false`) or `> key` (`strict: true`).
     func position(ofKey key: Double, strict: Bool) -> Int {
-        partition { strict ? $0.key <= key : $0.key < key }
+        let (c, offset) = locate { strict ? $0.key <= key : $0.key < key }
+        return c < chunks.count ? starts[c] + offset : count
     }
 
-    mutating func insert(key: Double, id: String, row: Int32 = 0) {
-        let element = Element(key: key, id: id, row: row)
+    /// Inserts `element`, whose session id is `id`; `ids` gives the id of any row already held.
+    mutating func insert(_ element: Element, id: String, ids: (Int32) -> String) {
         if chunks.isEmpty {
             chunks = [[element]]
             reindex()
             return
         }
-        let c = min(chunkIndex { Self.less($0, element) }, chunks.count - 1)
-        var low = 0, high = chunks[c].count
-        while low < high {
-            let mid = (low + high) / 2
-            if Self.less(chunks[c][mid], element) { low = mid + 1 } else { high = mid }
+        var (c, low) = locate(key: element.key, id: id, ids: ids)
+        if c == chunks.count {  // after everything: at the end of the last chunk
+            c -= 1
+            low = chunks[c].count
         }
         chunks[c].insert(element, at: low)
         if chunks[c].count > chunkCapacity {
@@ -94,24 +91,13 @@ struct SortedKeys: Sendable {
         reindex()
     }
 
-    mutating func remove(key: Double, id: String) {
-        let element = Element(key: key, id: id)
-        let c = chunkIndex { Self.less($0, element) }
-        guard c < chunks.count else { return }
-        var low = 0, high = chunks[c].count
-        while low < high {
-            let mid = (low + high) / 2
-            if Self.less(chunks[c][mid], element) { low = mid + 1 } else { high = mid }
-        }
-        guard low < chunks[c].count, chunks[c][low].key == key, chunks[c][low].id == id else { return }
+    /// Removes `element`, whose session id is `id`, if it is held.
+    mutating func remove(_ element: Element, id: String, ids: (Int32) -> String) {
+        let (c, low) = locate(key: element.key, id: id, ids: ids)
+        guard c < chunks.count, low < chunks[c].count, chunks[c][low] == element else { return }
         chunks[c].remove(at: low)
         if chunks[c].isEmpty { chunks.remove(at: c) }
         reindex()
-    }
-
-    /// Replaces the whole content; `unsorted` is sorted here.
-    mutating func reset(_ unsorted: [Element]) {
-        reset(sorted: unsorted.sorted(by: Self.less))
     }
 
     /// Replaces the whole content with elements already in order.

@@ -3,6 +3,13 @@ import Testing
 
 @Suite("SortedKeys: chunked sorted keys against a plain sorted array")
 struct SortedKeysTests {
+    /// Row `r`'s session id; rows are ordered by key, then by this id bytewise.
+    static func id(_ row: Int32) -> String { "id\(row)" }
+
+    static func less(_ a: SortedKeys.Element, _ b: SortedKeys.Element) -> Bool {
+        a.key != b.key ? a.key < b.key : id(a.row).utf8.lexicographicallyPrecedes(id(b.row).utf8)
+    }
+
     @Test("random inserts and removals keep every query equal to the reference", arguments: [2, 3, 4, 16])
     func randomOperations(_ capacity: Int) {
         var keys = SortedKeys(chunkCapacity: capacity)
@@ -13,14 +20,19 @@ struct SortedKeysTests {
             return Int((state >> 33) % UInt64(n))
         }
         for step in 0..<3_000 {
-            let element = SortedKeys.Element(key: Double(next(40)), id: "id\(next(60))")
+            // Few keys and rows, so that equal keys (ordered by id) are common.
+            let element = SortedKeys.Element(key: Double(next(40)), row: Int32(next(60)))
             if next(3) == 0, !reference.isEmpty {
                 let removed = reference.remove(at: next(reference.count))
-                keys.remove(key: removed.key, id: removed.id)
-            } else if !reference.contains(element) {
+                keys.remove(removed, id: Self.id(removed.row), ids: Self.id)
+            } else if !reference.contains(where: { $0.row == element.row }) {  // a row is held once
                 reference.append(element)
-                reference.sort(by: SortedKeys.less)
-                keys.insert(key: element.key, id: element.id)
+                reference.sort(by: Self.less)
+                keys.insert(element, id: Self.id(element.row), ids: Self.id)
+            }
+            // Removing what is not held (a wrong key for a held row) changes nothing.
+            if let held = reference.first {
+                keys.remove(SortedKeys.Element(key: held.key + 0.5, row: held.row), id: Self.id(held.row), ids: Self.id)
             }
             #expect(keys.count == reference.count)
             if step % 50 == 0 {
@@ -33,18 +45,18 @@ struct SortedKeysTests {
                 keys.forEachOrdered(descending: false) { ascending.append($0); return true }
                 keys.forEachOrdered(descending: true) { descending.append($0); return true }
                 #expect(ascending == reference)
-                #expect(descending == reference.sorted { $0.key != $1.key ? $0.key > $1.key : $0.id.utf8.lexicographicallyPrecedes($1.id.utf8) })
+                #expect(descending == reference.sorted {
+                    $0.key != $1.key ? $0.key > $1.key : Self.id($0.row).utf8.lexicographicallyPrecedes(Self.id($1.row).utf8)
+                })
                 for probe in 0..<42 {
                     let key = Double(probe) - 0.5 + Double(probe % 2) * 0.5
                     #expect(keys.position(ofKey: key, strict: false) == reference.firstIndex { $0.key >= key } ?? reference.count)
                     #expect(keys.position(ofKey: key, strict: true) == reference.firstIndex { $0.key > key } ?? reference.count)
                 }
-                #expect(keys.lowerBound(element) == reference.firstIndex { !SortedKeys.less($0, element) } ?? reference.count)
             }
         }
         var rebuilt = SortedKeys(chunkCapacity: capacity)
-        var generator = SeededGenerator(seed: 1)
-        rebuilt.reset(reference.shuffled(using: &generator))
+        rebuilt.reset(sorted: reference)
         #expect((0..<rebuilt.count).map { rebuilt[$0] } == reference)
     }
 }
