@@ -1,4 +1,5 @@
 import Foundation
+import Synchronization
 
 /// The in-memory index of every stored session's metadata: the ETS table of the design.
 ///
@@ -27,29 +28,59 @@ struct SessionIndex: Sendable {
     /// Builds an index from records in any order (duplicate ids: the last one wins), using
     /// `orders` (as a snapshot stored them) when they are a correct ordering of `records`;
     /// otherwise the orders are computed.
+    ///
+    /// From ``parallelThreshold`` records on, the sorted keys and tag postings are built on a
+    /// second thread while this one builds the id → row map (they are independent); when
+    /// duplicates turn up (not in a snapshot), they are rebuilt from the deduplicated records.
     init(all: [SessionMetadata], orders: Orders?) {
         var records = all
+        let derived = Mutex<Derived?>(nil)
+        let done = DispatchGroup()
+        if records.count >= Self.parallelThreshold {
+            DispatchQueue.global().async(group: done) {
+                let value = Derived(all, orders: orders)
+                derived.withLock { $0 = value }
+            }
+        }
         rowOf.reserveCapacity(records.count)
         var duplicates = false
-        for (row, record) in records.enumerated() where rowOf.updateValue(Int32(row), forKey: record.id) != nil {
+        for row in records.indices where rowOf.updateValue(Int32(row), forKey: records[row].id) != nil {
             duplicates = true
         }
+        done.wait()
         if duplicates {
             let last = rowOf
             records = records.enumerated().filter { last[$1.id] == Int32($0) }.map(\.element)
             rowOf = Dictionary(uniqueKeysWithValues: records.enumerated().map { ($1.id, Int32($0)) })
         }
         rows = records
-        // Each order as stored (checked while its elements are built), else sorted here.
-        let stored = duplicates ? nil : orders
-        byUpdated.reset(sorted: Self.elements(stored?.updated, records, Orders.updatedKey))
-        byCreated.reset(sorted: Self.elements(stored?.created, records, Orders.createdKey))
-        byCost.reset(sorted: Self.elements(stored?.cost, records, Orders.costKey))
-        var tagRows: [String: [Int32]] = [:]
-        for row in records.indices {  // indexed, not `for record in`: no copy of each record
-            for tag in records[row].tags { tagRows[tag, default: []].append(Int32(row)) }
+        let built = duplicates ? Derived(records, orders: nil) : derived.withLock { $0 } ?? Derived(records, orders: orders)
+        byUpdated = built.byUpdated
+        byCreated = built.byCreated
+        byCost = built.byCost
+        byTag = built.byTag
+    }
+
+    /// The index size from which building it uses a second thread.
+    static let parallelThreshold = 20_000
+
+    /// The parts of an index derived from its rows: sorted keys and tag postings.
+    private struct Derived: Sendable {
+        var byUpdated = SortedKeys(), byCreated = SortedKeys(), byCost = SortedKeys()
+        var byTag: [String: Set<Int32>] = [:]
+
+        /// From records with distinct ids, each order as stored (checked while its elements
+        /// are built) or else sorted here.
+        init(_ records: [SessionMetadata], orders: Orders?) {
+            byUpdated.reset(sorted: SessionIndex.elements(orders?.updated, records, Orders.updatedKey))
+            byCreated.reset(sorted: SessionIndex.elements(orders?.created, records, Orders.createdKey))
+            byCost.reset(sorted: SessionIndex.elements(orders?.cost, records, Orders.costKey))
+            var tagRows: [String: [Int32]] = [:]
+            for row in records.indices {  // indexed, not `for record in`: no copy of each record
+                for tag in records[row].tags { tagRows[tag, default: []].append(Int32(row)) }
+            }
+            byTag = tagRows.mapValues { Set($0) }
         }
-        byTag = tagRows.mapValues { Set($0) }
     }
 
     /// The rows of a record list in each sorted-key order (ascending key, ties by id bytewise):
@@ -90,7 +121,7 @@ struct SessionIndex: Sendable {
 
     /// The sorted-keys elements of `records` in `order` when it lists every record once in
     /// ascending order (checked in the same pass); otherwise in an order computed by sorting.
-    private static func elements(
+    fileprivate static func elements(
         _ order: [Int32]?, _ records: [SessionMetadata], _ key: (SessionMetadata) -> Double
     ) -> [SortedKeys.Element] {
         // Read in one sequential pass (indexed: no copy of each record); looked up by row below.

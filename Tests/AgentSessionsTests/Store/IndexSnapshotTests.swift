@@ -92,6 +92,33 @@ struct IndexSnapshotTests {
         }
     }
 
+    @Test("an index large enough to be built on two threads answers as the brute-force reference, duplicates included")
+    func parallelBuild() {
+        let n = SessionIndex.parallelThreshold + 500
+        var records: [SessionMetadata] = []
+        for i in 0..<n {
+            let tags: [String] = i % 3 == 0 ? ["x"] : ["y", "z"]
+            let cost = Double(i % 89) / 100
+            records.append(metadata("p\(i)", created: Double(i % 977), updated: Double(i % 331), cost: cost, tags: tags))
+        }
+        let fromOrders = SessionIndex(all: records, orders: SessionIndex.Orders(of: records))
+        records.append(metadata("p7", created: 5_000, updated: 5_000, cost: 9, tags: ["late"]))  // a duplicate: it wins
+        let withDuplicate = SessionIndex(all: records, orders: SessionIndex.Orders(updated: [], created: [], cost: []))
+        let expected: [SessionMetadata] = records.dropLast().filter { $0.id != "p7" } + [records[records.count - 1]]
+        let queries: [SessionQuery] = [
+            SessionQuery(tags: ["x"], sort: .costDescending, limit: 40), SessionQuery(sort: .createdAtAscending, limit: 25),
+            SessionQuery(tags: ["late", "y"], tagMatch: .any, limit: 30),
+        ]
+        for query in queries {
+            let first: [String] = fromOrders.search(query).sessions.map { $0.id }
+            let second: [String] = withDuplicate.search(query).sessions.map { $0.id }
+            #expect(first == SessionIndexTests.reference(query, Array(records.dropLast())))
+            #expect(second == SessionIndexTests.reference(query, expected))
+        }
+        #expect(withDuplicate.count == n)
+        #expect(withDuplicate["p7"]?.tags == ["late"])
+    }
+
     @Test("duplicate ids: the last record wins and stored orders are not trusted")
     func duplicates() {
         let first = metadata("dup", created: 1, cost: 0.5), last = metadata("dup", created: 2, cost: 0.1)
