@@ -67,6 +67,12 @@ struct ByteReader {
 
     mutating func f64() throws(Truncated) -> Double { Double(bitPattern: try u64()) }
 
+    /// A u64 that must fit `Int` (a count or size): damaged bytes throw instead of trapping.
+    mutating func int() throws(Truncated) -> Int {
+        guard let value = Int(exactly: try u64()) else { throw Truncated() }
+        return value
+    }
+
     mutating func string() throws(Truncated) -> String {
         let count = Int(try u32())
         guard end - position >= count else { throw Truncated() }
@@ -81,10 +87,10 @@ struct ByteReader {
     mutating func metadata() throws(Truncated) -> SessionMetadata {
         let id = try string()
         let created = try f64(), updated = try f64()
-        let count = Int(try u64())
+        let count = try int()
         let cost = try f64()
-        let turns = Int(try u64())
-        let size = Int(try u64())
+        let turns = try int()
+        let size = try int()
         let tagCount = Int(try u32())
         guard tagCount <= end - position else { throw Truncated() }
         var tags: [String] = []

@@ -9,7 +9,7 @@ import Darwin
 ///
 /// Layout (`Docs/StorageFormat.md` has the byte-level format):
 /// - `FORMAT`: the format name and version.
-/// - `sessions/<id>.jsonl`: a session's messages, one compact JSON object per line (readable with
+/// - `sessions/<id>.jsonl`: a session's messages, one JSON object per line (readable with
 ///   `jq`); `sessions/<id>.meta.json`: its metadata as of the last checkpoint.
 /// - `journal`: the write-ahead log. Every change is one checksummed record, written with one
 ///   `write` before the session files are touched; in durable mode one `fdatasync` of this file

@@ -3,8 +3,8 @@ import Synchronization
 
 /// The binary image of the whole index that a checkpoint writes to `index.snapshot`.
 ///
-/// Version 2 (written since the format's first release is read too) keeps what opening a store
-/// would otherwise recompute: tag names, tag lists and model names are stored once in tables and
+/// Version 2 (version 1, the first release's, is still read) keeps what opening a store would
+/// otherwise recompute: tag names, tag lists and model names are stored once in tables and
 /// shared by the decoded records, and the records' order by `updatedAt`, `createdAt` and cost
 /// is stored as row numbers, so ``SessionIndex`` needs no sort (it checks the orders in one
 /// pass and sorts only if they are wrong). `Docs/StorageFormat.md` has the byte layout.
@@ -90,8 +90,9 @@ enum IndexSnapshot {
         guard bytes.count >= 28 else { throw ByteReader.Truncated() }
         var tail = ByteReader(bytes, from: bytes.count - 4)
         let stored = try tail.u32()
-        // The checksum runs on another thread while this one decodes (every read below is
-        // bounds-checked, so decoding damaged bytes fails safely); the result is used only if it matches.
+        // The checksum runs on another thread while this one decodes. Decoding damaged bytes
+        // fails safely: every read is bounds-checked, every count is checked against the bytes
+        // left before anything is reserved, and 64-bit integers must fit `Int`.
         let checksum = Mutex<UInt32?>(nil)
         let done = DispatchGroup()
         DispatchQueue.global().async(group: done) {
@@ -109,8 +110,9 @@ enum IndexSnapshot {
         guard try r.u32() == magic else { throw ByteReader.Truncated() }
         let version = try r.u32()
         let generation = try r.u64()
-        let count = Int(try r.u64())
-        guard count <= bytes.count else { throw ByteReader.Truncated() }
+        let count = try r.int()
+        // A record takes at least 58 bytes in either version: no reservation beyond what the bytes could hold.
+        guard count <= (r.end - r.position) / 58 else { throw ByteReader.Truncated() }
         var records: [SessionMetadata] = []
         records.reserveCapacity(count)
         switch version {
@@ -119,17 +121,17 @@ enum IndexSnapshot {
             return Image(generation: generation, records: records, orders: nil)
         case 2:
             let nameCount = Int(try r.u32())
-            guard nameCount <= bytes.count else { throw ByteReader.Truncated() }
+            guard nameCount <= (r.end - r.position) / 4 else { throw ByteReader.Truncated() }
             var names: [String] = []
             names.reserveCapacity(nameCount)
             for _ in 0..<nameCount { names.append(try r.string()) }
             let listCount = Int(try r.u32())
-            guard listCount <= bytes.count else { throw ByteReader.Truncated() }
+            guard listCount <= (r.end - r.position) / 4 else { throw ByteReader.Truncated() }
             var lists: [[String]] = []
             lists.reserveCapacity(listCount)
             for _ in 0..<listCount {
                 let length = Int(try r.u32())
-                guard length <= bytes.count else { throw ByteReader.Truncated() }
+                guard length <= (r.end - r.position) / 4 else { throw ByteReader.Truncated() }
                 var list: [String] = []
                 list.reserveCapacity(length)
                 for _ in 0..<length { list.append(try names.at(Int(try r.u32()))) }
@@ -139,10 +141,10 @@ enum IndexSnapshot {
             for _ in 0..<count {
                 let id = try r.string()
                 let created = try r.f64(), updated = try r.f64()
-                let messageCount = Int(try r.u64())
+                let messageCount = try r.int()
                 let cost = try r.f64()
-                let turns = Int(try r.u64())
-                let size = Int(try r.u64())
+                let turns = try r.int()
+                let size = try r.int()
                 let tags = try lists.at(Int(try r.u32()))
                 let modelNumber = try r.u32()
                 let model = modelNumber == none ? nil : try names.at(Int(modelNumber))

@@ -109,7 +109,7 @@ enum Journal {
                 case .save: mutation = .save(try h.metadata(), lines: payload)
                 case .append:
                     let m = try h.metadata()
-                    mutation = .append(m, lines: payload, offset: Int(try h.u64()))
+                    mutation = .append(m, lines: payload, offset: try h.int())
                 case .update: mutation = .update(try h.metadata())
                 case .delete: mutation = .delete(id: try h.string())
                 }

@@ -1,6 +1,6 @@
 import Foundation
 
-/// Encoding and decoding of a session's stored messages: compact JSON, one object per line.
+/// Encoding and decoding of a session's stored messages: JSON, one object per line.
 enum MessageLines {
     /// The stored form of `messages`: each serialised compactly and followed by `\n`.
     static func encode(_ messages: [Message]) -> [UInt8] {
@@ -9,19 +9,21 @@ enum MessageLines {
         return writer.bytes()
     }
 
-    /// Whether `text` is already in the stored form, so a save can keep it byte for byte instead
-    /// of re-encoding what was parsed from it: it ends with `\n` and every line starts with `{`
-    /// (no blank lines, no byte-order mark, no leading whitespace, no array lines). Each line of
-    /// successfully parsed text in this form is exactly one message object.
-    static func isStoredForm(_ text: [UInt8]) -> Bool {
+    /// Whether `text`, which parsed into `messageCount` messages, is already in the stored form,
+    /// so a save can keep it byte for byte instead of re-encoding the messages: it ends with `\n`,
+    /// every line starts with `{` (no blank lines, no byte-order mark, no leading whitespace, no
+    /// array lines), and it has one line per message (not one object spread over several lines,
+    /// which the reader accepts as a whole document).
+    static func isStoredForm(_ text: [UInt8], messageCount: Int) -> Bool {
         guard text.first == UInt8(ascii: "{"), text.last == UInt8(ascii: "\n") else { return false }
         return text.withUnsafeBytes { raw in
             let base = raw.baseAddress!
-            var position = 0
+            var position = 0, lines = 0
             while let newline = memchr(base + position, 0x0A, raw.count - position) {
                 position = base.distance(to: UnsafeRawPointer(newline)) + 1
-                if position < raw.count, raw[position] != UInt8(ascii: "{") { return false }
-                if position == raw.count { return true }
+                lines += 1
+                if position == raw.count { return lines == messageCount }
+                if raw[position] != UInt8(ascii: "{") { return false }
             }
             return false
         }

@@ -54,7 +54,9 @@ struct SessionIndex: Sendable {
             rowOf = Dictionary(uniqueKeysWithValues: records.enumerated().map { ($1.id, Int32($0)) })
         }
         rows = records
-        let built = duplicates ? Derived(records, orders: nil) : derived.withLock { $0 } ?? Derived(records, orders: orders)
+        // With duplicates the stored orders (of `all`) are checked against the deduplicated
+        // records like any others: a wrong order is recomputed.
+        let built = duplicates ? Derived(records, orders: orders) : derived.withLock { $0 } ?? Derived(records, orders: orders)
         byUpdated = built.byUpdated
         byCreated = built.byCreated
         byCost = built.byCost

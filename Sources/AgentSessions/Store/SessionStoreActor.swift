@@ -245,17 +245,19 @@ struct PreparedSave: Sendable {
     let createdAt: Date?
     let updatedAt: Date?
 
-    /// - Parameter lines: the JSON-lines text `messages` were parsed from, stored as given when it
-    ///   is already in the stored form (``MessageLines/isStoredForm(_:)``); otherwise re-encoded.
+    /// - Parameter text: the JSON-lines text `messages` were parsed from, stored as given when it
+    ///   is already in the stored form (``MessageLines/isStoredForm(_:messageCount:)``); otherwise re-encoded.
     init(
         _ id: String, messages: [Message], parsedFrom text: [UInt8]? = nil, tags: [String], summary: String?,
         createdAt: Date?, updatedAt: Date?
     ) throws(StoreError) {
         try SessionID.validate(id)
         for tag in tags { try SessionID.validateTag(tag) }
+        try Self.validate(createdAt, "createdAt", id: id)
+        try Self.validate(updatedAt, "updatedAt", id: id)
         self.id = id
         self.messages = messages
-        if let text, MessageLines.isStoredForm(text) {
+        if let text, MessageLines.isStoredForm(text, messageCount: messages.count) {
             lines = text  // parsed text passes validation by construction
         } else {
             try MessageLines.validate(messages, id: id)
@@ -270,6 +272,15 @@ struct PreparedSave: Sendable {
     }
 }
 
+extension PreparedSave {
+    /// Rejects a date that is not a finite instant (NaN or infinite seconds): the index orders
+    /// sessions by their dates, and such a key cannot be ordered.
+    static func validate(_ date: Date?, _ name: String, id: String) throws(StoreError) {
+        guard let date, !date.timeIntervalSinceReferenceDate.isFinite else { return }
+        throw .invalidDate(id: id, reason: "\(name) is \(date.timeIntervalSinceReferenceDate) seconds, not a finite instant")
+    }
+}
+
 /// A validated append, encoded and summarised, ready to commit.
 struct PreparedAppend: Sendable {
     let id: String
@@ -281,6 +292,7 @@ struct PreparedAppend: Sendable {
 
     init(_ id: String, messages: [Message], at: Date?) throws(StoreError) {
         try SessionID.validate(id)
+        try PreparedSave.validate(at, "at", id: id)
         try MessageLines.validate(messages, id: id)
         self.id = id
         self.messages = messages

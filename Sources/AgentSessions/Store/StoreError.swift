@@ -12,6 +12,8 @@ public enum StoreError: Error, Sendable, Equatable, CustomStringConvertible {
     case invalidID(id: String, reason: String)
     /// A tag is empty, too long, or holds control characters.
     case invalidTag(tag: String, reason: String)
+    /// A date given for a session (created, updated, appended at) is not a finite instant; nothing was written.
+    case invalidDate(id: String, reason: String)
     /// A message was rejected before anything was written; `index` is its 0-based position in the call.
     case invalidMessage(id: String, index: Int, reason: String)
     /// A file-system call failed. `operation` names the call, `errno` is the OS error number.
@@ -32,13 +34,14 @@ public enum StoreError: Error, Sendable, Equatable, CustomStringConvertible {
     /// The store has been shut down, or its actor is restarting and did not come back in time.
     case unavailable(reason: String)
 
-    /// The stable code: one of `not_found`, `invalid_id`, `invalid_tag`, `invalid_message`, `storage_failure`,
+    /// The stable code: one of `not_found`, `invalid_id`, `invalid_tag`, `invalid_date`, `invalid_message`, `storage_failure`,
     /// `corrupted`, `unsafe_path`, `read_only`, `unsupported_format`, `invalid_archive`, `conflict`, `unavailable`.
     public var code: String {
         switch self {
         case .notFound: "not_found"
         case .invalidID: "invalid_id"
         case .invalidTag: "invalid_tag"
+        case .invalidDate: "invalid_date"
         case .invalidMessage: "invalid_message"
         case .storageFailure: "storage_failure"
         case .corrupted: "corrupted"
@@ -60,6 +63,8 @@ public enum StoreError: Error, Sendable, Equatable, CustomStringConvertible {
             "invalid_id: session id \(Self.quote(id)) is not allowed: \(reason)"
         case .invalidTag(let tag, let reason):
             "invalid_tag: tag \(Self.quote(tag)) is not allowed: \(reason)"
+        case .invalidDate(let id, let reason):
+            "invalid_date: session \(Self.quote(id)): \(reason); nothing was written"
         case .invalidMessage(let id, let index, let reason):
             "invalid_message: message \(index) of session \(Self.quote(id)) was rejected: \(reason); nothing was written"
         case .storageFailure(let path, let operation, let errno):

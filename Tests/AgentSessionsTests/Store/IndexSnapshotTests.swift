@@ -22,7 +22,7 @@ struct IndexSnapshotTests {
         #expect(orders == SessionIndex.Orders(of: Self.records))
         // The updatedAt order really is ascending by (key, id).
         let keys = orders.updated.map { (Self.records[Int($0)].updatedAt, Self.records[Int($0)].id) }
-        #expect(zip(keys, keys.dropFirst()).allSatisfy { $0.0 < $1.0 || ($0.0 == $1.0 && $0.1 < $1.1) })
+        #expect(zip(keys, keys.dropFirst()).allSatisfy { $0.0 < $1.0 || ($0.0 == $1.0 && $0.1.utf8.lexicographicallyPrecedes($1.1.utf8)) })
     }
 
     @Test("an empty index round-trips")
@@ -55,6 +55,28 @@ struct IndexSnapshotTests {
         #expect(throws: ByteReader.Truncated.self) { try IndexSnapshot.decode(bytes) }
         let whole = IndexSnapshot.encode(generation: 1, records: Self.records)
         #expect(throws: ByteReader.Truncated.self) { try IndexSnapshot.decode(Array(whole.prefix(max(0, position)))) }
+    }
+
+    @Test("a count or size beyond Int.max is refused, not a crash, even with a valid checksum", arguments: [1, 2])
+    func hugeInteger(_ version: Int) throws {
+        let one = [metadata("only", tags: ["t"])]
+        var bytes: [UInt8]
+        if version == 1 {
+            var w = ByteWriter()
+            w.u32(IndexSnapshot.magic)
+            w.u32(1)
+            w.u64(1)
+            w.u64(1)
+            w.metadata(one[0])
+            bytes = w.bytes + [0, 0, 0, 0]
+            bytes[24 + 8 + 16 + 7] |= 0x80  // the record's message count: id (4 + 4), two dates, then the count
+        } else {
+            bytes = IndexSnapshot.encode(generation: 1, records: one)
+            bytes[23] |= 0x80  // the top byte of the record count
+        }
+        bytes.removeLast(4)
+        bytes.append(contentsOf: withUnsafeBytes(of: CRC32.checksum(bytes, from: 0, to: bytes.count).littleEndian, Array.init))
+        #expect(throws: ByteReader.Truncated.self) { try IndexSnapshot.decode(bytes) }
     }
 
     @Test("a table reference out of range is refused even with a valid checksum")
@@ -119,7 +141,7 @@ struct IndexSnapshotTests {
         #expect(withDuplicate["p7"]?.tags == ["late"])
     }
 
-    @Test("duplicate ids: the last record wins and stored orders are not trusted")
+    @Test("duplicate ids: the last record wins; orders that do not fit the deduplicated records are recomputed")
     func duplicates() {
         let first = metadata("dup", created: 1, cost: 0.5), last = metadata("dup", created: 2, cost: 0.1)
         let records = [first, metadata("other", created: 3), last]

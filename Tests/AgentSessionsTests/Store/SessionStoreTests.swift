@@ -226,9 +226,10 @@ struct SessionStoreTests {
         ("{\"type\": \"user\"}\n{\"type\":\"result\"}", false),           // no final newline
         ("[{\"type\": \"user\"}, {\"type\":\"result\"}]\n", false),       // an array line
         ("\u{FEFF}{\"type\": \"user\"}\n{\"type\":\"result\"}\n", false), // a byte-order mark
+        ("{\"type\":\"user\",\"message\":\n{\"role\":\"user\"}}\n", false),  // one object over two lines
     ])
     func storedForm(_ input: String, kept: Bool) async throws {
-        try await withStore(.file) { store, dir in
+        try await withStore(.file, configure: { $0.cacheBytes = 0 }) { store, dir in  // every load reads the file
             let bytes = Array(input.utf8)
             let saved = try await store.saveSession("s", jsonLines: bytes)
             let parsed = try MessageReader.read(bytes, mode: .strict).messages
@@ -236,9 +237,29 @@ struct SessionStoreTests {
             let expected = kept ? bytes : MessageLines.encode(parsed)
             #expect(Array(file) == expected)
             #expect(saved.byteSize == expected.count)
-            #expect(saved.messageCount == 2)
+            #expect(saved.messageCount == parsed.count)
             #expect(try await store.loadSession("s").messages == parsed)
             if !kept { #expect(String(decoding: file, as: UTF8.self).split(separator: "\n").allSatisfy { $0.first == "{" }) }
+            // The stored file stays readable line by line after an append.
+            try await store.appendMessages("s", [userMessage("more")])
+            #expect(try await store.loadSession("s").messages == parsed + [userMessage("more")])
+        }
+    }
+
+    @Test("a date that is not a finite instant is rejected with invalid_date and nothing is written", arguments: BackendKind.allCases)
+    func invalidDates(_ kind: BackendKind) async throws {
+        try await withStore(kind) { store, _ in
+            try await store.saveSession("s", messages: conversation("s"))
+            let before = try await store.session("s")
+            for date in [Date(timeIntervalSinceReferenceDate: .nan), Date(timeIntervalSinceReferenceDate: .infinity)] {
+                await #expect(throws: StoreError.self) { try await store.saveSession("t", messages: conversation("t"), createdAt: date) }
+                await #expect(throws: StoreError.self) { try await store.saveSession("s", messages: conversation("s"), updatedAt: date) }
+                let error = await #expect(throws: StoreError.self) { try await store.appendMessages("s", [userMessage("x")], at: date) }
+                #expect(error?.code == "invalid_date")
+            }
+            await #expect(throws: StoreError.notFound(id: "t")) { try await store.session("t") }
+            #expect(try await store.session("s") == before)
+            #expect(try await store.listSessions().sessions.map(\.id) == ["s"])
         }
     }
 
