@@ -36,7 +36,10 @@ public final class ChildHandle<C: SupervisedChild>: Sendable {
         timeout: Duration = .seconds(5),
         _ body: @Sendable (C) async throws -> R
     ) async throws -> R {
-        let published = try await core.waitForInstance(timeout: timeout)
+        try await run(body, on: try await core.waitForInstance(timeout: timeout))
+    }
+
+    private func run<R: Sendable>(_ body: @Sendable (C) async throws -> R, on published: PublishedInstance) async throws -> R {
         guard let child = published.child as? C else {
             throw SupervisionError.typeMismatch(
                 child: id, expected: String(describing: C.self), actual: String(describing: type(of: published.child)))
@@ -64,4 +67,27 @@ public final class ChildHandle<C: SupervisedChild>: Sendable {
 
     /// The number of callers currently waiting in ``call(timeout:_:)`` for an instance.
     public var waiterCount: Int { core.waiterCount }
+}
+
+extension ChildHandle where C: AnyObject {
+    /// Like ``call(timeout:_:)``, but the instance `stale` does not count as running: the call
+    /// waits for the supervisor to publish another instance (its replacement) and runs there.
+    ///
+    /// For a caller that found an instance unusable (it has failed and is about to be
+    /// restarted) and wants the next one, without polling.
+    /// - Parameters:
+    ///   - timeout: How long to wait for a usable instance, on the registry's clock.
+    ///   - stale: The instance to skip; `nil` makes this ``call(timeout:_:)``.
+    ///   - body: The request.
+    /// - Returns: What `body` returns.
+    /// - Throws: as ``call(timeout:_:)``: ``SupervisionError/callTimeout(child:timeout:)`` if no
+    ///   other instance runs within `timeout`; `CancellationError` if the caller is cancelled
+    ///   while waiting; whatever `body` throws.
+    public func call<R: Sendable>(
+        timeout: Duration = .seconds(5), skipping stale: C?,
+        _ body: @Sendable (C) async throws -> R
+    ) async throws -> R {
+        let published = try await core.waitForInstance(timeout: timeout, skipping: stale.map(ObjectIdentifier.init))
+        return try await run(body, on: published)
+    }
 }

@@ -70,12 +70,18 @@ final class HandleCore: Sendable {
         return queue != nil
     }
 
-    /// Returns the current instance, waiting up to `timeout` for one to be published.
+    /// Returns the current instance, waiting up to `timeout` for one to be published. With
+    /// `stale`, an instance that is that object does not count: the wait lasts until the
+    /// supervisor publishes another (its replacement).
     ///
     /// - Throws: ``SupervisionError/callTimeout(child:timeout:)`` when none appears in time;
     ///   `CancellationError` if the calling task is cancelled while waiting.
-    func waitForInstance(timeout: Duration) async throws -> PublishedInstance {
-        if let current { return current }
+    func waitForInstance(timeout: Duration, skipping stale: ObjectIdentifier? = nil) async throws -> PublishedInstance {
+        func usable(_ instance: PublishedInstance?) -> PublishedInstance? {
+            guard let instance else { return nil }
+            return stale.map { ObjectIdentifier(instance.child as AnyObject) == $0 } == true ? nil : instance
+        }
+        if let current = usable(current) { return current }
         let waiterID = state.withLock { state -> UInt64 in
             state.nextID += 1
             return state.nextID
@@ -84,7 +90,7 @@ final class HandleCore: Sendable {
             try await withCheckedThrowingContinuation { (continuation: CheckedContinuation<PublishedInstance, any Error>) in
                 enum Outcome { case ready(PublishedInstance), cancelled, registered }
                 let outcome = state.withLock { state -> Outcome in
-                    if let current = state.current { return .ready(current) }
+                    if let current = usable(state.current) { return .ready(current) }
                     if Task.isCancelled { return .cancelled }
                     state.waiters[waiterID] = Waiter(continuation: continuation, timer: nil)
                     return .registered

@@ -29,6 +29,31 @@ struct HandleTests {
         await supervisor.shutdown()
     }
 
+    @Test("a call skipping a stale instance waits for its replacement, even while the stale one is still published")
+    func callSkippingStaleInstance() async throws {
+        let board = Switchboard()
+        let clock = ManualClock()
+        let supervisor = Supervisor(
+            name: "sup", backoff: Backoff(initial: .seconds(1), maximum: .seconds(8), resetAfter: .seconds(30)), clock: clock,
+            children: [probe("b", board)])
+        let handle = supervisor.handle("b", as: Probe.self)
+        var events = EventReader(supervisor.events)
+        try await supervisor.start()
+        let first = try #require(handle.instance)
+        #expect(try await handle.call(skipping: nil) { $0.number } == 1)  // nothing to skip: an ordinary call
+        let call = Task { try await handle.call(timeout: .seconds(5), skipping: first) { $0.number } }
+        await clock.waitForSleepers(count: 1)  // the call's timeout: it is waiting, though `first` runs
+        #expect(handle.waiterCount == 1)
+        #expect(handle.instance === first)
+        board.send(.crash, to: "b")
+        _ = await events.until("scheduled b")
+        await clock.waitForSleepers(count: 2)  // and the backoff timer
+        clock.advance(by: .seconds(1))
+        #expect(try await call.value == 2)
+        #expect(handle.waiterCount == 0)
+        await supervisor.shutdown()
+    }
+
     @Test("many concurrent callers during a restart all reach the new instance")
     func concurrentCallsDuringRestart() async throws {
         let board = Switchboard()

@@ -155,11 +155,13 @@ public final class SessionStore: Sendable {
     private func call<R: Sendable>(_ body: @escaping @Sendable (SessionStoreActor) async throws(StoreError) -> R) async throws(StoreError) -> R {
         let clock = ContinuousClock()
         let deadline = clock.now.advanced(by: configuration.callTimeout)
+        var stale: SessionStoreActor?
         while true {
             try checkRunning()
             let crashedInstance: Mutex<SessionStoreActor?> = Mutex(nil)
             do {
-                return try await store.call(timeout: clock.now.duration(to: deadline)) { actor in
+                // After a crashed instance, wait (no polling) for the supervisor to publish its replacement.
+                return try await store.call(timeout: clock.now.duration(to: deadline), skipping: stale) { actor in
                     if actor.hasCrashed {
                         crashedInstance.withLock { $0 = actor }
                         throw StoreError.unavailable(reason: "the store actor is restarting")
@@ -168,11 +170,7 @@ public final class SessionStore: Sendable {
                 }
             } catch {
                 guard let crashed = crashedInstance.withLock({ $0 }) else { throw Self.storeError(error) }
-                // Wait (briefly, polling) until the supervisor has replaced the crashed instance.
-                while store.instance === crashed {
-                    guard clock.now < deadline else { throw Self.storeError(error) }
-                    try? await Task.sleep(for: .milliseconds(1))
-                }
+                stale = crashed
             }
         }
     }
