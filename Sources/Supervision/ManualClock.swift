@@ -105,13 +105,17 @@ public final class ManualClock: Clock, Sendable {
     /// Moves time forward by `duration` and wakes every sleeper whose deadline has been reached,
     /// earliest first.
     public func advance(by duration: Duration) {
-        let target = now.advanced(by: duration)
-        advance(to: target)
+        advance { $0.advanced(by: duration) }  // the target is read from `now` under the lock: concurrent advances add up
     }
 
     /// Moves time forward to `instant` (never backward) and wakes the sleepers that are due.
     public func advance(to instant: Instant) {
+        advance { _ in instant }
+    }
+
+    private func advance(_ target: (Instant) -> Instant) {
         let due = state.withLock { state -> [Sleeper] in
+            let instant = target(state.now)
             if instant > state.now { state.now = instant }
             let now = state.now
             let due = state.sleepers.filter { $0.value.deadline <= now }

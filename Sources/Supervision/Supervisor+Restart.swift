@@ -4,8 +4,7 @@ extension Supervisor {
         guard phase == .running, let i = index(of: id), entries[i].instance?.instanceID == instanceID else {
             return  // stale: the supervisor already stopped that instance
         }
-        entries[i].instance = nil
-        registry.core(id).unpublish(instanceID)
+        entries[i].instance = nil  // its run task has unpublished it already, before reporting the exit
         emit(.childExited(id: id, reason: reason))
         await applyStrategy(after: id, exit: reason.kind)
     }

@@ -77,6 +77,7 @@ import Testing
         ([0x22, 0xC3, 0x22], 1),                       // truncated sequence
         ([0x22, 0x80, 0x22], 1),                       // lone continuation byte
         ([0x22, 0x5C, 0x6E, 0xC3, 0x28, 0x22], 3),     // after an escape
+        ([0x22, 0xFF, 0x5C, 0x6E, 0x22], 1),           // before an escape (found by review)
         ([0x7B, 0x22, 0xFE, 0x22, 0x3A, 0x31, 0x7D], 2), // in a key
     ] as [([UInt8], Int)])
     func rejectsInvalidUTF8(bytes: [UInt8], offset: Int) {

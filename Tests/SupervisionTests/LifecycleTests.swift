@@ -122,16 +122,18 @@ struct LifecycleTests {
             let board: Switchboard
             init(board: Switchboard) { self.board = board }
             func run() async throws {
-                while !Task.isCancelled { await Task.yield() }
+                await idleUntilCancelled()
                 _ = board.register("run ended")
             }
-            func willShutdown() async { _ = board.register("willShutdown") }
+            // Records whether `run()` was still running (not yet cancelled) when the hook came.
+            func willShutdown() async { _ = board.register(board.instances(of: "run ended") == 0 ? "hook first" : "hook late") }
         }
         let board = Switchboard()
         let supervisor = Supervisor(name: "sup", clock: ManualClock(), children: [.worker(id: "p") { Polite(board: board) }])
         try await supervisor.start()
         await supervisor.shutdown()
-        #expect(board.instances(of: "willShutdown") == 1)
+        #expect(board.instances(of: "hook first") == 1)
+        #expect(board.instances(of: "hook late") == 0)
         #expect(board.instances(of: "run ended") == 1)
     }
 }

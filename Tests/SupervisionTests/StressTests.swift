@@ -2,15 +2,13 @@ import Synchronization
 import Testing
 @testable import Supervision
 
-/// A child whose first `crashes` instances crash as soon as they run.
+/// A child that crashes as soon as it runs when `crash`, else idles until stopped.
 actor Crasher: SupervisedChild {
     let crash: Bool
     init(crash: Bool) { self.crash = crash }
     func run() async throws {
         if crash { throw Boom() }
-        while !Task.isCancelled {
-            try await Task.sleep(for: .seconds(3600))
-        }
+        await idleUntilCancelled()
     }
 }
 

@@ -102,9 +102,16 @@ final class Gate: Sendable {
     }
 }
 
+/// Suspends until the calling task is cancelled (an idle child's `run()`): no spinning, no timer.
+func idleUntilCancelled() async {
+    let (stream, continuation) = AsyncStream<Never>.makeStream()
+    for await _ in stream {}  // an AsyncStream's iteration ends when its task is cancelled
+    continuation.finish()
+}
+
 func probe(
     _ id: String, _ board: Switchboard, restart: RestartType = .permanent,
-    shutdown: ShutdownPolicy = .timeout(.seconds(5))
+    shutdown: ShutdownPolicy = .workerDefault
 ) -> ChildSpec {
     .worker(id: id, restart: restart, shutdown: shutdown) { Probe(id: id, board: board) }
 }

@@ -175,7 +175,7 @@ struct JSONParser: ~Copyable {
                 return string
             }
             if c == UInt8(ascii: "\\") {
-                return try parseEscapedString(start: start)
+                return try parseEscapedString(start: start, nonASCII: high & 0x8080_8080_8080_8080 != 0)
             }
             if c < 0x20 {
                 throw JSONParseError(code: .controlCharacterInString, offset: pos)
@@ -198,11 +198,12 @@ struct JSONParser: ~Copyable {
         return String(decoding: bytes, as: UTF8.self)
     }
 
-    /// Continues a string at its first backslash, collecting bytes in `scratch`.
-    private mutating func parseEscapedString(start: Int) throws(JSONParseError) -> String {
+    /// Continues a string at its first backslash, collecting bytes in `scratch`. `nonASCII`:
+    /// whether the bytes before the backslash may hold non-ASCII (then UTF-8 is checked at the end).
+    private mutating func parseEscapedString(start: Int, nonASCII sawNonASCII: Bool) throws(JSONParseError) -> String {
         scratch.removeAll(keepingCapacity: true)
         scratch.append(contentsOf: UnsafeBufferPointer(start: base + start, count: pos - start))
-        var nonASCII = false
+        var nonASCII = sawNonASCII
         while true {
             // A run of plain bytes.
             let runStart = pos

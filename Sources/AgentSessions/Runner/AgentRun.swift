@@ -131,6 +131,7 @@ final class RunDriver {
         case .running: break
         }
         guard var iterator = stream, let process else { return nil }
+        stream = nil  // one owner of the iterator's buffer while it reads (no copy-on-write of it); put back below
         let next: Message?
         do {
             next = try await iterator.next(isolation: isolation)
@@ -146,7 +147,6 @@ final class RunDriver {
             }
         }
         guard let message = next else { return try await end(process, isolation: isolation) }
-        recorder.observe(message)
         do { try await recorder.record(message) } catch {
             await stop(process)
             throw .recordingFailed(error, sessionID: recorder.sessionID)

@@ -18,12 +18,15 @@ final class RunRecorder {
     init(store: SessionStore?, options: RunOptions, prompt: String) {
         self.store = store
         self.options = options
-        let trimmed = prompt.trimmingCharacters(in: .whitespacesAndNewlines)
-        summary = options.summary ?? String(trimmed.prefix(200))
+        summary = options.summary ?? Session.shorten(prompt)
     }
 
-    /// Records a message (or holds it until the session id is known).
+    /// Records a message (or holds it until the session id is known). ``sessionID`` is known as
+    /// soon as any message names one (before `init`, the first one seen; `init` overrides it).
     func record(_ message: Message, isolation: isolated (any Actor)? = #isolation) async throws(StoreError) {
+        if sessionID == nil || (message.type == "system" && message.subtype == "init" && !saved) {
+            if let id = message.sessionID { sessionID = id }
+        }
         if saved, let sessionID {
             _ = try await store?.appendMessages(sessionID, [message])
             return
@@ -36,15 +39,8 @@ final class RunRecorder {
 
     /// At the end of the stream: saves held messages under the first id seen, if any.
     func finish(isolation: isolated (any Actor)? = #isolation) async throws(StoreError) {
-        guard !saved, let id = sessionID ?? held.lazy.compactMap(\.sessionID).first else { return }
+        guard !saved, let id = sessionID else { return }
         try await persist(id)
-    }
-
-    /// The id as soon as any message has named one (before `init`, the first one seen).
-    func observe(_ message: Message) {
-        if sessionID == nil || (message.type == "system" && message.subtype == "init" && !saved) {
-            if let id = message.sessionID { sessionID = id }
-        }
     }
 
     private func persist(_ id: String, isolation: isolated (any Actor)? = #isolation) async throws(StoreError) {

@@ -52,18 +52,20 @@ public final class DurabilityWaiter: Sendable {
     /// - Throws: ``StoreError/storageFailure(path:operation:errno:)`` when the sync fails.
     func wait(for ticket: DurabilityTicket) async throws {
         try await withCheckedThrowingContinuation { (continuation: CheckedContinuation<Void, any Error>) in
-            let action: Result<Bool, StoreError> = state.withLock { state in
-                if let failure = state.failure { return .failure(failure) }
-                if !Self.less(state.synced, ticket) { return .success(false) }
+            enum Action { case fail(StoreError), done, wait, startRounds }
+            let action: Action = state.withLock { state in
+                if let failure = state.failure { return .fail(failure) }
+                if !Self.less(state.synced, ticket) { return .done }
                 state.waiters.append((ticket, continuation))
-                if state.running { return .success(true) }
+                if state.running { return .wait }  // the running rounds re-check the waiters before stopping
                 state.running = true
-                return .success(true)
+                return .startRounds
             }
             switch action {
-            case .failure(let error): continuation.resume(throwing: error)
-            case .success(false): continuation.resume()
-            case .success(true): queue.async { self.runRounds() }
+            case .fail(let error): continuation.resume(throwing: error)
+            case .done: continuation.resume()
+            case .wait: break
+            case .startRounds: queue.async { self.runRounds() }
             }
         }
     }

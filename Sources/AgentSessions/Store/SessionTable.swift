@@ -146,7 +146,10 @@ final class SessionTable: Sendable {
             let ticket = planned.mutations.isEmpty ? nil : try backend.write(planned.mutations)
             for mutation in planned.mutations {
                 switch mutation {
-                case .save(let m, _), .append(let m, _, _), .update(let m): state.index.upsert(m)
+                case .save(let m, _):
+                    state.index.upsert(m)
+                    state.cache.remove(m.id)  // replaced messages; a `.replace` cache update may cache the new ones
+                case .append(let m, _, _), .update(let m): state.index.upsert(m)
                 case .delete(let id):
                     state.index.remove(id)
                     state.cache.remove(id)

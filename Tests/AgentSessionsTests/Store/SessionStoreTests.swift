@@ -154,6 +154,8 @@ struct SessionStoreTests {
             #expect(try await store.session("s0").totalCostUSD == 9)
             #expect(try await store.importSessions(from: path, overwrite: true).imported == ["s0"])
             #expect(try await store.session("s0").totalCostUSD == 0)
+            // The messages too, not a cached copy of the overwritten ones (found by review).
+            #expect(try await store.loadSession("s0").messages == originals[0].messages)
         }
     }
 
