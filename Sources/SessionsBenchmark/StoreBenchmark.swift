@@ -71,9 +71,6 @@ enum StoreBenchmark {
             default: try await openOnly(corpus: positional[0], stores: positional[1])
             }
             return 0
-        } catch let error as BenchError {
-            Bench.log("sessions-bench \(command): FAILED: \(error)")
-            return 1
         } catch {
             Bench.log("sessions-bench \(command): FAILED: \(error)")
             return 1

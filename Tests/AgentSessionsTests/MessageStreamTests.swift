@@ -15,6 +15,8 @@ import AgentSessions
         Thread.detachNewThread {
             for chunk in chunks {
                 writer.write(Data(chunk))
+                // Not synchronisation: every assertion holds however the reader's reads split the
+                // bytes; the pause only makes chunk-sized reads (the case worth covering) likely.
                 usleep(2000)
             }
             if closeAfter { try? writer.close() }

@@ -319,9 +319,10 @@ struct ModelCheckFindingsTests {
         let page = try await store.search(SessionQuery(limit: 1))
         #expect(page.sessions.map(\.id) == ["only"])
         #expect(page.nextCursor == nil, "the last page came with a cursor (its next page is empty)")
-        // The filtered path (collect and sort) already does it right:
+        // The filtered path (collect and sort) too:
         let filtered = try await store.search(SessionQuery(minCost: 0, limit: 1))
         #expect(filtered.sessions.map(\.id) == ["only"])
+        #expect(filtered.nextCursor == nil)
         await store.shutdown()
     }
 

@@ -189,7 +189,7 @@ struct EndToEndTests {
         #expect(before.stdout == after.stdout)
     }
 
-    @Test("dates keep their milliseconds in the CLI's output; the store's archive export loses one (known store issue)")
+    @Test("dates keep their milliseconds in the CLI's output and in an archive export")
     func archiveMilliseconds() async throws {
         let tool = try SessionsTool()
         defer { tool.remove() }

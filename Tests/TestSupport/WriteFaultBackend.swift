@@ -23,11 +23,16 @@ public final class WriteFaultBackend: StorageBackend {
         self.decide = decide
     }
 
+    /// The wrapped backend's location.
     public var location: String { base.location }
+    /// The wrapped backend's durability waiter.
     public var durability: DurabilityWaiter? { base.durability }
+    /// Opens the wrapped backend.
     public func open() throws(StoreError) -> [SessionMetadata] { try base.open() }
+    /// Forwarded to the wrapped backend.
     public func beginWrite() throws(StoreError) -> [StorageChange] { try base.beginWrite() }
 
+    /// Fails as `decide` says (before or after the wrapped write), else forwards.
     public func write(_ mutations: [StorageMutation]) throws(StoreError) -> DurabilityTicket? {
         guard let (fault, code) = decide() else { return try base.write(mutations) }
         let failure = StoreError.storageFailure(path: base.location + "/journal", operation: "pwrite (injected)", errno: code)
@@ -36,9 +41,14 @@ public final class WriteFaultBackend: StorageBackend {
         throw failure
     }
 
+    /// Forwarded to the wrapped backend.
     public func endWrite(index: () -> [SessionMetadata]) throws(StoreError) { try base.endWrite(index: index) }
+    /// Forwarded to the wrapped backend.
     public func abortWrite() { base.abortWrite() }
+    /// Forwarded to the wrapped backend.
     public func poll() throws(StoreError) -> [StorageChange] { try base.poll() }
+    /// Forwarded to the wrapped backend.
     public func readMessages(_ metadata: SessionMetadata) throws(StoreError) -> [UInt8] { try base.readMessages(metadata) }
+    /// Forwarded to the wrapped backend.
     public func close(index: [SessionMetadata]) throws(StoreError) { try base.close(index: index) }
 }

@@ -342,7 +342,7 @@ public final class FileBackend: StorageBackend, IndexRestoring {
         }
         position += buffer.count
         for (mutation, start) in zip(mutations, starts) {
-            try applyFileEffects(Journal.Record(offset: start, length: 0, applied: false, mutation: mutation))
+            try applyFileEffects(Journal.Record(offset: start, applied: false, mutation: mutation))
             markDirty(mutation)
         }
         let ticket = DurabilityTicket(generation: generation, offset: position)

@@ -26,7 +26,6 @@ enum Journal {
 
     struct Record {
         var offset: Int
-        var length: Int
         var applied: Bool
         var mutation: StorageMutation
     }
@@ -114,7 +113,7 @@ enum Journal {
                 case .delete: mutation = .delete(id: try h.string())
                 }
             } catch { break }
-            records.append(Record(offset: base + position, length: end - position, applied: flags & 1 != 0, mutation: mutation))
+            records.append(Record(offset: base + position, applied: flags & 1 != 0, mutation: mutation))
             position = end
         }
         return (records, base + position)

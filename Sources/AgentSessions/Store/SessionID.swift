@@ -62,4 +62,12 @@ enum SessionID {
         }
         if tag.trimmingCharacters(in: .whitespaces) != tag { throw reject("it starts or ends with white space") }
     }
+
+    /// Throws ``StoreError/invalidDate(id:reason:)`` when `date` (the caller's `name`d date for
+    /// session `id`) is not a finite instant: the index orders sessions by their dates, and NaN
+    /// or infinite seconds cannot be ordered.
+    static func validateDate(_ date: Date?, _ name: String, id: String) throws(StoreError) {
+        guard let date, !date.timeIntervalSinceReferenceDate.isFinite else { return }
+        throw .invalidDate(id: id, reason: "\(name) is \(date.timeIntervalSinceReferenceDate) seconds, not a finite instant")
+    }
 }

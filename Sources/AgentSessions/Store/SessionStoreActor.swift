@@ -253,8 +253,8 @@ struct PreparedSave: Sendable {
     ) throws(StoreError) {
         try SessionID.validate(id)
         for tag in tags { try SessionID.validateTag(tag) }
-        try Self.validate(createdAt, "createdAt", id: id)
-        try Self.validate(updatedAt, "updatedAt", id: id)
+        try SessionID.validateDate(createdAt, "createdAt", id: id)
+        try SessionID.validateDate(updatedAt, "updatedAt", id: id)
         self.id = id
         self.messages = messages
         if let text, MessageLines.isStoredForm(text, messageCount: messages.count) {
@@ -272,15 +272,6 @@ struct PreparedSave: Sendable {
     }
 }
 
-extension PreparedSave {
-    /// Rejects a date that is not a finite instant (NaN or infinite seconds): the index orders
-    /// sessions by their dates, and such a key cannot be ordered.
-    static func validate(_ date: Date?, _ name: String, id: String) throws(StoreError) {
-        guard let date, !date.timeIntervalSinceReferenceDate.isFinite else { return }
-        throw .invalidDate(id: id, reason: "\(name) is \(date.timeIntervalSinceReferenceDate) seconds, not a finite instant")
-    }
-}
-
 /// A validated append, encoded and summarised, ready to commit.
 struct PreparedAppend: Sendable {
     let id: String
@@ -292,7 +283,7 @@ struct PreparedAppend: Sendable {
 
     init(_ id: String, messages: [Message], at: Date?) throws(StoreError) {
         try SessionID.validate(id)
-        try PreparedSave.validate(at, "at", id: id)
+        try SessionID.validateDate(at, "at", id: id)
         try MessageLines.validate(messages, id: id)
         self.id = id
         self.messages = messages

@@ -84,14 +84,6 @@ final class SessionTable: Sendable {
         }
     }
 
-    /// The sessions not updated since `cutoff`.
-    func updated(before cutoff: Date) throws(StoreError) -> [SessionMetadata] {
-        try withOpenState { (state, backend) throws(StoreError) in
-            Self.follow(try backend.poll(), &state)
-            return state.index.updated(before: cutoff)
-        }
-    }
-
     /// A consistent copy of every record and the tag counts.
     func snapshot() throws(StoreError) -> (records: [SessionMetadata], tags: [String: Int], cachedBytes: Int, cached: Int) {
         try withOpenState { (state, backend) throws(StoreError) in

@@ -103,6 +103,7 @@ struct SessionIndexTests {
 }
 
 extension SessionQuery: CustomTestStringConvertible {
+    /// The query's fields in one short line, for test-case names.
     public var testDescription: String {
         "tags=\(tags) \(tagMatch.requiresAll ? "all" : "any") sort=\(sort) limit=\(limit.map(String.init) ?? "-")"
     }
