@@ -251,9 +251,9 @@ public final class FileBackend: StorageBackend, IndexRestoring {
         }
     }
 
-    private func writeSnapshot(generation: UInt64, records: [SessionMetadata]) throws(StoreError) {
-        try io.writeAtomically(IndexSnapshot.encode(generation: generation, records: records), to: snapshotPath,
-                               directory: directory, sync: true)
+    private func writeSnapshot(generation: UInt64, image: IndexImage) throws(StoreError) {
+        try io.writeAtomically(IndexSnapshot.encode(generation: generation, records: image.records, orders: image.orders),
+                               to: snapshotPath, directory: directory, sync: true)
     }
 
     // MARK: Rebuilding from the session files
@@ -352,8 +352,13 @@ public final class FileBackend: StorageBackend, IndexRestoring {
 
     /// Checkpoints if the log has passed its threshold, then releases the lock.
     public func endWrite(index: () -> [SessionMetadata]) throws(StoreError) {
+        try endWrite { (index(), nil) }
+    }
+
+    /// Checkpoints if the log has passed its threshold (with the image's orders), then releases the lock.
+    func endWrite(image: () -> IndexImage) throws(StoreError) {
         defer { endLock() }
-        if position >= checkpointThreshold { try checkpoint(index()) }
+        if position >= checkpointThreshold { try checkpoint(image()) }
     }
 
     /// Releases the lock without checkpointing (the transaction failed).
@@ -471,8 +476,8 @@ public final class FileBackend: StorageBackend, IndexRestoring {
     }
 
     /// Writes the metadata files of every session changed since the last checkpoint, makes all
-    /// files durable, writes the snapshot of `records` and starts a new, empty log generation.
-    private func checkpoint(_ records: [SessionMetadata]) throws(StoreError) {
+    /// files durable, writes the snapshot of `image` and starts a new, empty log generation.
+    private func checkpoint(_ image: IndexImage) throws(StoreError) {
         for (id, metadata) in dirty {
             if let metadata {
                 try io.writeAtomically(MetadataFile.encode(metadata), to: metaPath(id), directory: sessionsDirectory, sync: false)
@@ -482,7 +487,7 @@ public final class FileBackend: StorageBackend, IndexRestoring {
         }
         try io.syncFileSystem(
             journalFD, paths: dirty.keys.flatMap { [sessionPath($0), metaPath($0)] }, directories: [sessionsDirectory])
-        try writeSnapshot(generation: generation + 1, records: records)
+        try writeSnapshot(generation: generation + 1, image: image)
         try resetJournal(generation: generation + 1)
         durability?.noteSynced(DurabilityTicket(generation: generation, offset: position))
     }
@@ -520,6 +525,11 @@ public final class FileBackend: StorageBackend, IndexRestoring {
 
     /// Checkpoints (when the log holds anything and no other process wrote meanwhile) and closes.
     public func close(index: [SessionMetadata]) throws(StoreError) {
+        try close { (index, nil) }
+    }
+
+    /// Closes as ``close(index:)`` does; `image` is built only if the close checkpoints.
+    func close(image: () -> IndexImage) throws(StoreError) {
         guard journalFD >= 0 else { return }
         defer {
             POSIX.close(journalFD)
@@ -530,6 +540,6 @@ public final class FileBackend: StorageBackend, IndexRestoring {
         try POSIX.lock(lockFD, exclusive: true, path: directory + "/lock")
         defer { POSIX.unlock(lockFD) }
         let changes = try catchUp()
-        if changes.isEmpty, position > Journal.headerSize { try checkpoint(index) }
+        if changes.isEmpty, position > Journal.headerSize { try checkpoint(image()) }
     }
 }

@@ -25,7 +25,8 @@ enum IndexSnapshot {
         var orders: SessionIndex.Orders?
     }
 
-    static func encode(generation: UInt64, records: [SessionMetadata]) -> [UInt8] {
+    /// The snapshot of `records`; `orders` are their sort orders if known (an index's own), else computed here.
+    static func encode(generation: UInt64, records: [SessionMetadata], orders known: SessionIndex.Orders? = nil) -> [UInt8] {
         var w = ByteWriter()
         w.bytes.reserveCapacity(64 + records.count * 200)
         w.u32(magic)
@@ -75,7 +76,7 @@ enum IndexSnapshot {
             w.u32(recordModel[i])
             w.optionalString(m.summary)
         }
-        let orders = SessionIndex.Orders(of: records)
+        let orders = known ?? SessionIndex.Orders(of: records)
         for order in [orders.updated, orders.created, orders.cost] {
             for row in order { w.u32(UInt32(row)) }
         }

@@ -72,9 +72,37 @@ public struct DurabilityTicket: Sendable, Hashable {
     let offset: Int
 }
 
-/// A backend that can build the index itself, faster than from a plain record list (the file
-/// backend's snapshot keeps the sort orders). ``SessionTable`` uses it when the backend offers it.
+/// Every record with the index's sort orders (`nil`: not known, to be computed).
+typealias IndexImage = (records: [SessionMetadata], orders: SessionIndex.Orders?)
+
+/// A backend that keeps the index's sort orders with it (the file backend's snapshot), so that
+/// neither opening nor checkpointing sorts: it builds the index itself and takes the index's
+/// own orders when it saves it. ``SessionTable`` reaches it through the extension below.
 protocol IndexRestoring: StorageBackend {
     /// Opens as ``StorageBackend/open()`` does and returns the index of the records.
     func openIndex() throws(StoreError) -> SessionIndex
+    /// ``StorageBackend/endWrite(index:)`` with the index's orders.
+    func endWrite(image: () -> IndexImage) throws(StoreError)
+    /// ``StorageBackend/close(index:)`` with the index's orders, built only if it checkpoints.
+    func close(image: () -> IndexImage) throws(StoreError)
+}
+
+extension StorageBackend {
+    /// Opens the backend and builds the index (by the backend itself when it can).
+    func restoreIndex() throws(StoreError) -> SessionIndex {
+        if let restoring = self as? any IndexRestoring { return try restoring.openIndex() }
+        return SessionIndex(try open())
+    }
+
+    /// ``endWrite(index:)`` from the index (with its orders, when the backend keeps them).
+    func endWrite(indexOf index: SessionIndex) throws(StoreError) {
+        if let restoring = self as? any IndexRestoring { return try restoring.endWrite { index.image } }
+        try endWrite { index.allRecords }
+    }
+
+    /// ``close(index:)`` from the index (with its orders, when the backend keeps them).
+    func close(indexOf index: SessionIndex) throws(StoreError) {
+        if let restoring = self as? any IndexRestoring { return try restoring.close { index.image } }
+        try close(index: index.allRecords)
+    }
 }

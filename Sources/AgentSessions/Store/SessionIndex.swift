@@ -156,6 +156,25 @@ struct SessionIndex: Sendable {
     /// Every record, in no particular order.
     var allRecords: [SessionMetadata] { rowOf.values.map { rows[Int($0)] } }
 
+    /// Every record (in `updatedAt` order) with the three sort orders as positions in that list:
+    /// what a snapshot stores, read off the sorted keys in linear time, without sorting.
+    var image: (records: [SessionMetadata], orders: Orders?) {
+        var records: [SessionMetadata] = []
+        records.reserveCapacity(count)
+        var position = [Int32](repeating: -1, count: rows.count)
+        byUpdated.forEach(in: 0..<byUpdated.count) { element in
+            position[Int(element.row)] = Int32(records.count)
+            records.append(rows[Int(element.row)])
+        }
+        func order(_ keys: SortedKeys) -> [Int32] {
+            var order: [Int32] = []
+            order.reserveCapacity(keys.count)
+            keys.forEach(in: 0..<keys.count) { order.append(position[Int($0.row)]) }
+            return order
+        }
+        return (records, Orders(updated: Array(0..<Int32(records.count)), created: order(byCreated), cost: order(byCost)))
+    }
+
     subscript(id: String) -> SessionMetadata? { rowOf[id].map { rows[Int($0)] } }
 
     /// What a vacant row holds (no strings to keep alive).

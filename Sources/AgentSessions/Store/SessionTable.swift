@@ -29,12 +29,7 @@ final class SessionTable: Sendable {
 
     /// Opens `backend` and loads its index.
     init(backend: any StorageBackend, cacheBytes: Int) throws(StoreError) {
-        let index: SessionIndex
-        if let restoring = backend as? any IndexRestoring {
-            index = try restoring.openIndex()
-        } else {
-            index = SessionIndex(try backend.open())
-        }
+        let index = try backend.restoreIndex()
         durability = backend.durability
         location = backend.location
         state = Mutex(State(index: index, cache: MessageCache(capacity: cacheBytes), backend: BackendBox(backend)))
@@ -154,8 +149,7 @@ final class SessionTable: Sendable {
                 }
             }
             released = true
-            let index = state.index
-            try backend.endWrite { index.allRecords }
+            try backend.endWrite(indexOf: state.index)
             return (planned.result, ticket)
         }
     }
@@ -170,7 +164,7 @@ final class SessionTable: Sendable {
     func close(clean: Bool) {
         state.withLock { state in
             guard let backend = state.backend else { return }
-            if clean { try? backend.backend.close(index: state.index.allRecords) }
+            if clean { try? backend.backend.close(indexOf: state.index) }
             state.backend = nil
             state.cache.removeAll()
         }

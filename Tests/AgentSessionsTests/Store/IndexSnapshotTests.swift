@@ -25,6 +25,27 @@ struct IndexSnapshotTests {
         #expect(zip(keys, keys.dropFirst()).allSatisfy { $0.0 < $1.0 || ($0.0 == $1.0 && $0.1.utf8.lexicographicallyPrecedes($1.1.utf8)) })
     }
 
+    @Test("an index's image (what a checkpoint saves) carries the same orders as sorting, freed rows left out")
+    func indexImage() throws {
+        var index = SessionIndex(Self.records)
+        for record in Self.records.prefix(40) { index.remove(record.id) }  // vacant rows
+        var moved = Self.records[50]
+        moved.updatedAt = moved.updatedAt.addingTimeInterval(1_000)
+        moved.totalCostUSD = 7
+        index.upsert(moved)
+        index.upsert(metadata("new", created: 1, updated: 1, cost: 0.55))  // reuses a vacant row
+        let image = index.image
+        #expect(image.records.count == index.count)
+        #expect(Set(image.records.map(\.id)) == Set(index.allRecords.map(\.id)))
+        #expect(image.orders == SessionIndex.Orders(of: image.records))
+        // What a snapshot built from the image decodes to is the same index.
+        let decoded = try IndexSnapshot.decode(IndexSnapshot.encode(generation: 3, records: image.records, orders: image.orders))
+        let reopened = SessionIndex(all: decoded.records, orders: decoded.orders)
+        for sort in [SessionSort.updatedAtDescending, .createdAtAscending, .costDescending] {
+            #expect(reopened.search(SessionQuery(sort: sort)).sessions == index.search(SessionQuery(sort: sort)).sessions)
+        }
+    }
+
     @Test("an empty index round-trips")
     func empty() throws {
         let image = try IndexSnapshot.decode(IndexSnapshot.encode(generation: 1, records: []))
