@@ -1,4 +1,5 @@
 import Foundation
+import AgentSessions
 
 /// Parsing and printing of the durations and dates the command line accepts (pure, no I/O).
 enum DurationText {
@@ -20,13 +21,7 @@ enum DurationText {
 
     /// Parses an ISO-8601 instant (`2025-11-30T21:13:21Z`, with fractional seconds or an offset)
     /// or a bare date (`2025-11-30`, midnight UTC); nil otherwise.
-    static func parseDate(_ text: String) -> Date? {
-        if let date = try? Date.ISO8601FormatStyle(timeZone: .gmt).parse(text) { return date }
-        if let date = try? Date.ISO8601FormatStyle(includingFractionalSeconds: true, timeZone: .gmt).parse(text) { return date }
-        let dateOnly = Date.ISO8601FormatStyle(timeZone: .gmt).year().month().day()
-        if text.count == 10, let date = try? dateOnly.parse(text) { return date }
-        return nil
-    }
+    static func parseDate(_ text: String) -> Date? { ISO8601.parse(text) }
 
     /// A ``DateBound`` from a relative age (`7d`) or an ISO-8601 date; nil otherwise.
     static func parseDateBound(_ text: String) -> DateBound? {
@@ -34,18 +29,8 @@ enum DurationText {
         return parseDate(text).map(DateBound.absolute)
     }
 
-    /// `2025-11-30T21:13:21.123Z` (UTC, milliseconds **rounded**).
-    ///
-    /// `Date.ISO8601FormatStyle` truncates fractional seconds, and the instant parsed from
-    /// `…21.527Z` is a `Double` just below `.527`, so it would print as `…21.526Z`. Rounding
-    /// to whole milliseconds first and printing them ourselves makes parse → print exact.
-    static func iso(_ date: Date) -> String {
-        let milliseconds = (date.timeIntervalSince1970 * 1000).rounded()
-        let seconds = (milliseconds / 1000).rounded(.down)
-        let fraction = Int(milliseconds - seconds * 1000)
-        let whole = Date(timeIntervalSince1970: seconds).formatted(Date.ISO8601FormatStyle(timeZone: .gmt))
-        return String(whole.dropLast()) + "." + String(repeating: "0", count: fraction < 10 ? 2 : fraction < 100 ? 1 : 0) + "\(fraction)Z"
-    }
+    /// `2025-11-30T21:13:21.123Z` (UTC, milliseconds always shown and **rounded**, as ``ISO8601/string(_:alwaysMilliseconds:)``).
+    static func iso(_ date: Date) -> String { ISO8601.string(date, alwaysMilliseconds: true) }
 
     /// `2025-11-30 21:13` (UTC), for tables.
     static func short(_ date: Date) -> String {

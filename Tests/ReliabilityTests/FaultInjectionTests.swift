@@ -2,6 +2,7 @@ import Foundation
 import Supervision
 import Testing
 @testable import AgentSessions
+import TestSupport
 
 @Suite("Fault injection: failing writes, syncs, renames and reads")
 struct FaultInjectionTests {
@@ -23,20 +24,6 @@ struct FaultInjectionTests {
             return backend
         }
         return try await SessionStore.start(configuration)
-    }
-
-    /// Opens a copy of the store without its snapshot: the index a full rebuild from the files gives.
-    static func rebuiltIndex(_ directory: String) async throws -> Set<SessionMetadata> {
-        let copy = directory + "-copy"
-        defer { try? FileManager.default.removeItem(atPath: copy) }
-        try FileManager.default.copyItem(atPath: directory, toPath: copy)
-        try? FileManager.default.removeItem(atPath: copy + "/index.snapshot")
-        var configuration = SessionStore.Configuration(directory: copy, durability: .buffered)
-        configuration.cleanup = nil
-        let store = try await SessionStore.start(configuration)
-        let all = Set(try await store.listSessions().sessions)
-        await store.shutdown()
-        return all
     }
 
     @Test("a failed write path call is a typed error, the actor restarts, and the store stays consistent", arguments: [
@@ -86,7 +73,7 @@ struct FaultInjectionTests {
         try await store.saveSession("after", messages: [writerMessage("after", 0)])
         let live = Set(try await store.listSessions().sessions)
         await store.shutdown()
-        let rebuilt = try await Self.rebuiltIndex(directory)
+        let rebuilt = try await rebuiltIndex(directory)
         #expect(rebuilt == live, "only in the index: \(live.subtracting(rebuilt)); only rebuilt: \(rebuilt.subtracting(live))")
     }
 

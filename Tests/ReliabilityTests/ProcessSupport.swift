@@ -23,12 +23,6 @@ enum ProcessTestError: Error, CustomStringConvertible {
     }
 }
 
-/// The message StoreWriter writes at `position` of session `id` (kept in step with Tests/Helpers/StoreWriter).
-func writerMessage(_ id: String, _ position: Int) -> Message {
-    let text = "\(id) #\(position) — ünïcode 日本 \\\"quoted\\\" \\n line"
-    return try! Message(parsing: #"{"type":"user","n":\#(position),"message":{"role":"user","content":"\#(text)"},"session_id":"\#(id)"}"#)
-}
-
 /// A running StoreWriter whose acknowledgements are collected from its standard output.
 final class WriterProcess {
     let process = Process()
@@ -66,4 +60,16 @@ func openForCheck(_ directory: String) async throws -> SessionStore {
     var configuration = SessionStore.Configuration(directory: directory, durability: .buffered)
     configuration.cleanup = nil
     return try await SessionStore.start(configuration)
+}
+
+/// Opens a copy of the store without its snapshot: the index a full rebuild from the files gives.
+func rebuiltIndex(_ directory: String) async throws -> Set<SessionMetadata> {
+    let copy = directory + "-rebuild"
+    defer { try? FileManager.default.removeItem(atPath: copy) }
+    try FileManager.default.copyItem(atPath: directory, toPath: copy)
+    try? FileManager.default.removeItem(atPath: copy + "/index.snapshot")
+    let store = try await openForCheck(copy)
+    let all = Set(try await store.listSessions().sessions)
+    await store.shutdown()
+    return all
 }

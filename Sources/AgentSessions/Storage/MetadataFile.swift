@@ -37,21 +37,22 @@ enum MetadataFile {
 }
 
 /// ISO-8601 formatting and parsing shared by the store, the archive format and the CLI.
-enum ISO8601 {
-    /// `2025-11-30T21:13:21Z`, with `.sss` fractional seconds only when the instant, rounded to
-    /// the millisecond, has them. Rounded, not truncated: `…39.527Z` parsed and printed again
-    /// stays `…39.527Z` although its `Date` is a hair below .527.
-    static func string(_ date: Date) -> String {
+package enum ISO8601 {
+    /// `2025-11-30T21:13:21Z`, with `.sss` fractional seconds when the instant, rounded to the
+    /// millisecond, has them (or always, with `alwaysMilliseconds`). Rounded, not truncated:
+    /// `…39.527Z` parsed and printed again stays `…39.527Z` although its `Date` is a hair below .527.
+    package static func string(_ date: Date, alwaysMilliseconds: Bool = false) -> String {
         let milliseconds = (date.timeIntervalSince1970 * 1000).rounded()
         let seconds = (milliseconds / 1000).rounded(.down)
         let fraction = Int(milliseconds - seconds * 1000)
         let whole = Date(timeIntervalSince1970: seconds).formatted(Date.ISO8601FormatStyle(timeZone: .gmt))
-        guard fraction > 0 else { return whole }
+        guard fraction > 0 || alwaysMilliseconds else { return whole }
         return String(whole.dropLast()) + "." + String(String(fraction + 1000).dropFirst()) + "Z"
     }
 
-    /// Parses ISO-8601 date-times with or without fractional seconds, or a bare date (`2025-11-30`, midnight UTC).
-    static func parse(_ text: String) -> Date? {
+    /// Parses ISO-8601 date-times with or without fractional seconds and with `Z` or an offset,
+    /// or a bare date (`2025-11-30`, midnight UTC); nil otherwise.
+    package static func parse(_ text: String) -> Date? {
         if let date = ISO8601Timestamp.parse(text) { return date }
         return try? Date.ISO8601FormatStyle(timeZone: .gmt).year().month().day().parse(text)
     }

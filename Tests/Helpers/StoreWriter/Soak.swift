@@ -25,8 +25,8 @@ enum Soak {
                         let id = "soak-\(random.below(400))"
                         do {
                             switch random.below(10) {
-                            case 0, 1: try await store.saveSession(id, messages: (0..<(1 + random.below(8))).map { message(id, $0) }, tags: ["t\(random.below(5))"])
-                            case 2, 3: try await store.appendMessages(id, [message(id, random.below(100))])
+                            case 0, 1: try await store.saveSession(id, messages: (0..<(1 + random.below(8))).map { writerMessage(id, $0) }, tags: ["t\(random.below(5))"])
+                            case 2, 3: try await store.appendMessages(id, [writerMessage(id, random.below(100))])
                             case 4, 5: _ = try await store.loadSession(id)
                             case 6: _ = try await store.search(tags: ["t\(random.below(5))"], limit: 20)
                             case 7: _ = try await store.listSessions(limit: 50)

@@ -19,12 +19,6 @@ import AgentSessions
 import Foundation
 import TestSupport
 
-/// The message at `position` of session `id`: deterministic, with non-ASCII text and escapes.
-func message(_ id: String, _ position: Int) -> Message {
-    let text = "\(id) #\(position) — ünïcode 日本 \\\"quoted\\\" \\n line"
-    return try! Message(parsing: #"{"type":"user","n":\#(position),"message":{"role":"user","content":"\#(text)"},"session_id":"\#(id)"}"#)
-}
-
 let arguments = CommandLine.arguments
 if arguments.count >= 4, arguments[1] == "soak", let seconds = Double(arguments[3]) {
     try await Soak.run(directory: arguments[2], seconds: seconds, tasks: arguments.count > 4 ? Int(arguments[4]) ?? 16 : 16)
@@ -52,7 +46,7 @@ while limit.map({ k < $0 }) ?? true {
     if names.isEmpty || random.below(3) == 0 {
         let id = "r\(run)-\(names.count)"
         let count = 1 + random.below(6)
-        try await store.saveSession(id, messages: (0..<count).map { message(id, $0) }, tags: ["run\(run)", "w\(random.below(4))"])
+        try await store.saveSession(id, messages: (0..<count).map { writerMessage(id, $0) }, tags: ["run\(run)", "w\(random.below(4))"])
         names.append(id)
         counts[id] = count
         emit("save \(id) \(count)")
@@ -60,7 +54,7 @@ while limit.map({ k < $0 }) ?? true {
         let id = names[random.below(names.count)]
         let start = counts[id]!
         let extra = 1 + random.below(3)
-        try await store.appendMessages(id, (start..<start + extra).map { message(id, $0) })
+        try await store.appendMessages(id, (start..<start + extra).map { writerMessage(id, $0) })
         counts[id] = start + extra
         emit("append \(id) \(start + extra)")
     }
