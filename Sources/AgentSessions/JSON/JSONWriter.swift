@@ -83,6 +83,12 @@ struct JSONWriter: ~Copyable {
         put(UInt8(ascii: "\n"))
     }
 
+    /// Writes `text`, already one line of JSON, followed by a newline.
+    mutating func writeLine(raw text: ArraySlice<UInt8>) {
+        text.withUnsafeBufferPointer { put($0.baseAddress!, $0.count) }
+        put(UInt8(ascii: "\n"))
+    }
+
     mutating func write(_ value: JSONValue) {
         switch value {
         case .null: putLiteral("null")

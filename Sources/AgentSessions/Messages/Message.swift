@@ -4,14 +4,74 @@ import Foundation
 /// one element of `--output-format json`, or one line of a transcript under
 /// `~/.claude/projects`.
 ///
-/// The complete original JSON object is always kept in ``json`` and written back
-/// unchanged by ``serialized()``; unknown types and fields are never dropped.
-/// Every other property is computed from it on demand, for both formats:
-/// stream-json uses snake_case (`session_id`, `total_cost_usd`), transcripts use
-/// camelCase (`sessionId`, `uuid`, `parentUuid`, `timestamp`).
+/// The complete original JSON object is always kept and written back unchanged by
+/// ``serialized()``; unknown types and fields are never dropped. Every other property is
+/// computed from ``json`` on demand, for both formats: stream-json uses snake_case
+/// (`session_id`, `total_cost_usd`), transcripts use camelCase (`sessionId`, `uuid`,
+/// `parentUuid`, `timestamp`).
+///
+/// A message built in code or parsed with `init(parsing:)` holds its decoded value. A message
+/// loaded from a ``SessionStore`` holds its stored JSON text instead (checked when it was read)
+/// and decodes it each time ``json`` or a typed property is read, so loading stays cheap and the
+/// store's cache holds text rather than decoded trees. When you read several properties of a
+/// loaded message, read ``json`` once and work with that value. Equality and hashing compare
+/// the decoded values, whichever form each side holds.
 public struct Message: Sendable, Hashable {
+    private enum Storage: Sendable {
+        case value(JSONValue)
+        /// One stored line, validated as a JSON object, without its newline.
+        case text(ArraySlice<UInt8>)
+    }
+
+    private let storage: Storage
+
     /// The original message, always a JSON object.
-    public let json: JSONValue
+    ///
+    /// For a message loaded from a store this decodes its stored text on every read.
+    public var json: JSONValue {
+        switch storage {
+        case .value(let value):
+            return value
+        case .text(let text):
+            do {
+                return try text.withUnsafeBytes { (raw) throws(JSONParseError) in try JSONValue(parsing: raw) }
+            } catch {
+                // Unreachable: the text passed `JSONParser.validate`, which accepts what the parser does.
+                assertionFailure("stored message text failed to parse: \(error)")
+                return .object(JSONObject())
+            }
+        }
+    }
+
+    /// A message over one stored line that has already been checked to be a JSON object
+    /// (``MessageLines``); `text` excludes the newline.
+    init(validatedText text: ArraySlice<UInt8>) {
+        storage = .text(text)
+    }
+
+    /// The stored text of a message loaded from a store, or `nil` for a decoded one.
+    var storedText: ArraySlice<UInt8>? {
+        if case .text(let text) = storage { return text }
+        return nil
+    }
+
+    /// The same message holding its decoded value: decode a loaded message once before reading
+    /// several of its properties.
+    var decoded: Message {
+        if case .value = storage { return self }
+        return Message(object: object)
+    }
+
+    /// Whether two messages hold equal JSON values (identical stored texts are equal without decoding).
+    public static func == (lhs: Message, rhs: Message) -> Bool {
+        if let left = lhs.storedText, let right = rhs.storedText, left.elementsEqual(right) { return true }
+        return lhs.json == rhs.json
+    }
+
+    /// Hashes the decoded JSON value, so equal messages hash alike whichever form they hold.
+    public func hash(into hasher: inout Hasher) {
+        hasher.combine(json)
+    }
 
     /// Wraps a JSON value.
     ///
@@ -19,14 +79,14 @@ public struct Message: Sendable, Hashable {
     /// - Throws: ``MessageError/notAnObject(_:)`` for any other value.
     public init(json: JSONValue) throws(MessageError) {
         guard case .object = json else { throw .notAnObject(json.kind) }
-        self.json = json
+        storage = .value(json)
     }
 
     /// Wraps a JSON object (cannot fail).
     ///
     /// - Parameter object: The message.
     public init(object: JSONObject) {
-        json = .object(object)
+        storage = .value(.object(object))
     }
 
     /// Parses one line (one JSON object, without its newline).
@@ -76,9 +136,13 @@ public struct Message: Sendable, Hashable {
         return JSONObject()
     }
 
-    /// The compact JSON text of the original message, without a newline.
+    /// The JSON text of the message, without a newline: compact for a decoded message, and the
+    /// text exactly as stored for one loaded from a store (compact unless it was saved otherwise).
     public func serialized() -> [UInt8] {
-        json.serialized()
+        switch storage {
+        case .value(let value): return value.serialized()
+        case .text(let text): return Array(text)
+        }
     }
 
     // MARK: - Typed access

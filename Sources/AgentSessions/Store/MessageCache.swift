@@ -1,77 +1,108 @@
-/// A least-recently-used cache of decoded message lists, bounded by an estimate of the memory
-/// they take: ``decodedSizeFactor`` times the bytes of JSON text they came from.
+/// A least-recently-used cache of message lists, bounded by the memory they take: their stored
+/// JSON text plus ``perMessageBytes`` per message.
+///
+/// Cached messages hold their stored text (``Message/init(validatedText:)``), not decoded trees,
+/// so the bound is close to the real memory used. Entries live in an array linked by slot
+/// numbers, so a hit costs one dictionary lookup (the id's hash) and a few array writes.
 ///
 /// Pure and single-threaded: ``SessionTable`` owns one behind its lock. A list larger than
 /// the whole budget is not cached at all.
 struct MessageCache {
     private struct Entry {
+        var id: String
         var messages: [Message]
         var bytes: Int
-        var previous: String?
-        var next: String?
+        var newer: Int32 = -1
+        var older: Int32 = -1
     }
+
+    /// What a cached message takes besides its text: its element in the list.
+    static let perMessageBytes = MemoryLayout<Message>.stride
 
     let capacity: Int
     private(set) var usedBytes = 0
-    private var entries: [String: Entry] = [:]
-    private var newest: String?
-    private var oldest: String?
-
-    /// Decoded messages (`JSONValue` trees) take about this many times the bytes of their JSON
-    /// text: measured 2.9 on the shared benchmark corpus (read-process RSS with and without cache).
-    static let decodedSizeFactor = 3
+    private var slots: [String: Int32] = [:]
+    private var entries: [Entry] = []
+    private var free: [Int32] = []
+    private var newest: Int32 = -1
+    private var oldest: Int32 = -1
 
     init(capacity: Int) { self.capacity = capacity }
 
-    var count: Int { entries.count }
+    var count: Int { slots.count }
 
     /// The cached messages of `id`, marking them most recently used.
     mutating func get(_ id: String) -> [Message]? {
-        guard let entry = entries[id] else { return nil }
-        moveToFront(id)
-        return entry.messages
+        guard let slot = slots[id] else { return nil }
+        if slot != newest {
+            unlink(slot)
+            pushNewest(slot)
+        }
+        return entries[Int(slot)].messages
     }
 
     /// Caches `messages` (which came from `bytes` bytes of JSON lines), evicting the least recently used.
     mutating func put(_ id: String, _ messages: [Message], bytes textBytes: Int) {
         remove(id)
-        let bytes = textBytes * Self.decodedSizeFactor
+        let bytes = textBytes + messages.count * Self.perMessageBytes
         guard bytes <= capacity else { return }
-        entries[id] = Entry(messages: messages, bytes: bytes, previous: nil, next: newest)
-        if let newest { entries[newest]?.previous = id }
-        newest = id
-        if oldest == nil { oldest = id }
+        while usedBytes + bytes > capacity, oldest >= 0 { remove(entries[Int(oldest)].id) }
+        let entry = Entry(id: id, messages: messages, bytes: bytes)
+        let slot: Int32
+        if let reused = free.popLast() {
+            slot = reused
+            entries[Int(slot)] = entry
+        } else {
+            slot = Int32(entries.count)
+            entries.append(entry)
+        }
+        slots[id] = slot
+        pushNewest(slot)
         usedBytes += bytes
-        while usedBytes > capacity, let victim = oldest { remove(victim) }
     }
 
-    /// Extends a cached list in place (after an append); drops it if it is not cached.
+    /// Extends a cached list in place (after an append); does nothing if it is not cached.
     mutating func append(_ id: String, _ messages: [Message], bytes: Int) {
-        guard let entry = entries[id] else { return }
-        put(id, entry.messages + messages, bytes: entry.bytes / Self.decodedSizeFactor + bytes)
+        guard let slot = slots[id] else { return }
+        let entry = entries[Int(slot)]
+        put(id, entry.messages + messages, bytes: entry.bytes - entry.messages.count * Self.perMessageBytes + bytes)
     }
 
     mutating func remove(_ id: String) {
-        guard let entry = entries.removeValue(forKey: id) else { return }
-        usedBytes -= entry.bytes
-        if let previous = entry.previous { entries[previous]?.next = entry.next } else { newest = entry.next }
-        if let next = entry.next { entries[next]?.previous = entry.previous } else { oldest = entry.previous }
+        guard let slot = slots.removeValue(forKey: id) else { return }
+        unlink(slot)
+        usedBytes -= entries[Int(slot)].bytes
+        entries[Int(slot)] = Entry(id: "", messages: [], bytes: 0)
+        free.append(slot)
     }
 
     mutating func removeAll() {
-        entries = [:]
-        newest = nil
-        oldest = nil
-        usedBytes = 0
+        self = MessageCache(capacity: capacity)
     }
 
-    private mutating func moveToFront(_ id: String) {
-        guard newest != id, let entry = entries[id] else { return }
-        if let previous = entry.previous { entries[previous]?.next = entry.next }
-        if let next = entry.next { entries[next]?.previous = entry.previous } else { oldest = entry.previous }
-        entries[id]?.previous = nil
-        entries[id]?.next = newest
-        if let newest { entries[newest]?.previous = id }
-        newest = id
+    /// The cached ids, most recently used first (for tests).
+    var idsByRecency: [String] {
+        var ids: [String] = []
+        var slot = newest
+        while slot >= 0 {
+            ids.append(entries[Int(slot)].id)
+            slot = entries[Int(slot)].older
+        }
+        return ids
+    }
+
+    private mutating func unlink(_ slot: Int32) {
+        let (newer, older) = (entries[Int(slot)].newer, entries[Int(slot)].older)
+        if newer >= 0 { entries[Int(newer)].older = older } else { newest = older }
+        if older >= 0 { entries[Int(older)].newer = newer } else { oldest = newer }
+        entries[Int(slot)].newer = -1
+        entries[Int(slot)].older = -1
+    }
+
+    private mutating func pushNewest(_ slot: Int32) {
+        entries[Int(slot)].older = newest
+        if newest >= 0 { entries[Int(newest)].newer = slot }
+        newest = slot
+        if oldest < 0 { oldest = slot }
     }
 }

@@ -3,9 +3,12 @@ import Foundation
 /// Encoding and decoding of a session's stored messages: JSON, one object per line.
 enum MessageLines {
     /// The stored form of `messages`: each serialised compactly and followed by `\n`.
+    /// A loaded message keeps its stored text, which is written as it is.
     static func encode(_ messages: [Message]) -> [UInt8] {
         var writer = JSONWriter(capacity: 16 * 1024)  // one writer for all lines (it grows as needed), one final copy
-        for message in messages { writer.writeLine(message.json) }
+        for message in messages {
+            if let text = message.storedText { writer.writeLine(raw: text) } else { writer.writeLine(message.json) }
+        }
         return writer.bytes()
     }
 
@@ -54,12 +57,62 @@ enum MessageLines {
         }
     }
 
-    /// Decodes stored lines; a line that fails is reported as corruption of `id`'s file.
+    /// The messages of a session's stored lines, each checked to be one JSON object (as the parser
+    /// would accept it) but kept as text: loads do not build JSON trees, and the cache holds text.
+    /// - Throws: ``StoreError/corrupted(path:reason:quarantinedAt:)`` naming the file and the
+    ///   first bad line, for a blank line, a line that is not an object, or invalid JSON.
     static func decode(_ bytes: [UInt8], id: String, path: String) throws(StoreError) -> [Message] {
-        do {
-            return try MessageReader.read(bytes, mode: .strict).messages
-        } catch {
-            throw .corrupted(path: "\(path)/sessions/\(id).jsonl", reason: "\(error)", quarantinedAt: nil)
+        var parser = JSONParser()
+        var messages: [Message] = []
+        var failure: (line: Int, reason: String)?
+        forEachLine(bytes) { number, range in
+            let valid = bytes.withUnsafeBytes { raw -> Bool in
+                let line = UnsafeRawBufferPointer(rebasing: raw[range])
+                guard line.first == UInt8(ascii: "{") else {
+                    failure = (number, line.isEmpty ? "blank line" : "not a JSON object")
+                    return false
+                }
+                do { try parser.validate(line) } catch {
+                    failure = (number, "\(error)")
+                    return false
+                }
+                return true
+            }
+            if valid { messages.append(Message(validatedText: bytes[range])) }
+            return valid
+        }
+        if let failure {
+            throw .corrupted(path: "\(path)/sessions/\(id).jsonl", reason: "line \(failure.line): \(failure.reason)", quarantinedAt: nil)
+        }
+        return messages
+    }
+
+    /// The messages of lines this store has just validated or written (no check).
+    static func messages(ofStored bytes: [UInt8]) -> [Message] {
+        var messages: [Message] = []
+        forEachLine(bytes) { _, range in
+            messages.append(Message(validatedText: bytes[range]))
+            return true
+        }
+        return messages
+    }
+
+    /// Calls `body` with the 1-based number and the byte range of each `\n`-terminated line
+    /// (without its newline and trailing `\r` or spaces) until it returns false. A last line
+    /// without a newline counts too.
+    private static func forEachLine(_ bytes: [UInt8], _ body: (Int, Range<Int>) -> Bool) {
+        bytes.withUnsafeBytes { raw in
+            guard let base = raw.baseAddress else { return }
+            var start = 0, number = 1
+            while start < raw.count {
+                let newline = memchr(base + start, 0x0A, raw.count - start)
+                let stop = newline.map { base.distance(to: UnsafeRawPointer($0)) } ?? raw.count
+                var last = stop
+                while last > start, raw[last - 1] == 0x0D || raw[last - 1] == 0x20 || raw[last - 1] == 0x09 { last -= 1 }
+                guard body(number, start..<last) else { return }
+                start = stop + 1
+                number += 1
+            }
         }
     }
 }

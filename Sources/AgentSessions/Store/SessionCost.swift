@@ -7,7 +7,8 @@
 /// sum of the three runs' last results. A run starts at each `system` message with subtype
 /// `init`; messages before the first one belong to the first run.
 enum SessionCost {
-    static func total(_ messages: [Message]) -> Double {
+    static func total(_ stored: [Message]) -> Double {
+        let messages = stored.map(\.decoded)  // loaded messages hold text: decode each once
         var total = 0.0
         var runStart = 0
         for (index, message) in messages.enumerated() where index > runStart && message.type == "system" && message.subtype == "init" {

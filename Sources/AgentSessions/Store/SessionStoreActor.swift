@@ -105,7 +105,7 @@ public actor SessionStoreActor: SupervisedChild {
                 id: save.id, createdAt: index[save.id]?.createdAt ?? save.createdAt ?? time, updatedAt: save.updatedAt ?? time,
                 messageCount: save.messages.count, totalCostUSD: save.cost, turnCount: save.facts.turns.assistantMessages,
                 tags: save.tags, summary: save.summary ?? save.facts.summary, model: save.facts.model, byteSize: save.lines.count)
-            return ([.save(metadata, lines: save.lines)], [.replace(id: save.id, messages: save.messages, bytes: save.lines.count)], metadata)
+            return ([.save(metadata, lines: save.lines)], [.replace(id: save.id, messages: save.cached, bytes: save.lines.count)], metadata)
         }
     }
 
@@ -147,7 +147,7 @@ public actor SessionStoreActor: SupervisedChild {
             if metadata.model == nil { metadata.model = append.facts.model }
             if metadata.summary == nil { metadata.summary = append.facts.summary }
             return ([.append(metadata, lines: append.lines, offset: offset)],
-                    [.append(id: append.id, messages: append.messages, bytes: append.lines.count)], metadata)
+                    [.append(id: append.id, messages: append.cached, bytes: append.lines.count)], metadata)
         }
     }
 
@@ -238,6 +238,8 @@ struct PreparedSave: Sendable {
     let id: String
     let messages: [Message]
     let lines: [UInt8]
+    /// The messages over `lines`, as the cache keeps them (text, not decoded trees).
+    let cached: [Message]
     let facts: SessionSummary
     let cost: Double
     let tags: [String]
@@ -263,6 +265,7 @@ struct PreparedSave: Sendable {
             try MessageLines.validate(messages, id: id)
             lines = MessageLines.encode(messages)
         }
+        cached = MessageLines.messages(ofStored: lines)
         facts = Session.summarize(messages)
         cost = SessionCost.total(messages)
         self.tags = tags
@@ -277,6 +280,8 @@ struct PreparedAppend: Sendable {
     let id: String
     let messages: [Message]
     let lines: [UInt8]
+    /// The messages over `lines`, as the cache keeps them.
+    let cached: [Message]
     let facts: SessionSummary
     let hasResult: Bool
     let at: Date?
@@ -288,6 +293,7 @@ struct PreparedAppend: Sendable {
         self.id = id
         self.messages = messages
         lines = MessageLines.encode(messages)
+        cached = MessageLines.messages(ofStored: lines)
         facts = Session.summarize(messages)
         hasResult = messages.contains { $0.type == "result" }
         self.at = at

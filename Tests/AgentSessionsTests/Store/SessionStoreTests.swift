@@ -248,6 +248,47 @@ struct SessionStoreTests {
         }
     }
 
+    @Test("loaded messages hold their stored text: serialized() gives the stored line, json the saved value",
+          arguments: BackendKind.allCases, [0, 64 << 20])
+    func loadedText(_ kind: BackendKind, cacheBytes: Int) async throws {
+        try await withStore(kind, configure: { $0.cacheBytes = cacheBytes }) { store, _ in
+            let text = "{\"type\": \"user\", \"n\": 1.50, \"s\": \"caf\u{E9} \\u00e9\"}\r\n{\"type\":\"result\",\"total_cost_usd\":0.5}\n"
+            let saved = try await store.saveSession("s", jsonLines: Array(text.utf8))
+            let parsed = try MessageReader.read(Array(text.utf8), mode: .strict).messages
+            let loaded = try await store.loadSession("s").messages
+            #expect(loaded.map { String(decoding: $0.serialized(), as: UTF8.self) }
+                    == ["{\"type\": \"user\", \"n\": 1.50, \"s\": \"caf\u{E9} \\u00e9\"}", "{\"type\":\"result\",\"total_cost_usd\":0.5}"])
+            #expect(loaded.map(\.json) == parsed.map(\.json))
+            #expect(loaded == parsed && Set(loaded) == Set(parsed))
+            #expect(loaded[1].totalCostUSD == 0.5 && loaded[0].type == "user")
+            // Saving loaded messages writes their text as it is.
+            let again = try await store.saveSession("t", messages: loaded)
+            #expect(again.byteSize == saved.byteSize - 1)  // only the "\r" is gone
+        }
+    }
+
+    @Test("a session file damaged inside a line (same length) is reported as corrupted, naming the file and line",
+          arguments: [("\"type\":\"user\"", "\"type\":\"user\u{1}"), ("{\"type\":\"user\"", "\n\"type\":\"user\"")])
+    func damagedLine(_ original: String, _ damage: String) async throws {
+        try await withStore(.file, configure: { $0.cacheBytes = 0 }) { store, dir in
+            try await store.saveSession("s", messages: conversation("s"))
+            let path = dir + "/sessions/s.jsonl"
+            let file = try String(contentsOfFile: path, encoding: .utf8)
+            let damaged = file.replacingOccurrences(of: original, with: damage)
+            #expect(damaged.utf8.count == file.utf8.count && damaged != file)
+            try Data(damaged.utf8).write(to: URL(fileURLWithPath: path))
+            do throws(StoreError) {
+                _ = try await store.loadSession("s")
+                Issue.record("a damaged file loaded")
+            } catch {
+                guard case .corrupted(let path, let reason, _) = error else { Issue.record("\(error)"); return }
+                #expect(path.hasSuffix("/sessions/s.jsonl"))
+                #expect(reason.hasPrefix("line 2: "), "\(reason)")
+            }
+            #expect(try await store.session("s").messageCount == conversation("s").count)  // the index is untouched
+        }
+    }
+
     @Test("a date that is not a finite instant is rejected with invalid_date and nothing is written", arguments: BackendKind.allCases)
     func invalidDates(_ kind: BackendKind) async throws {
         try await withStore(kind) { store, _ in
