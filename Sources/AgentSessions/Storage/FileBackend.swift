@@ -49,6 +49,9 @@ public final class FileBackend: StorageBackend, IndexRestoring {
     private var journalFD: Int32 = -1
     private var generation: UInt64 = 0
     private var position = 0
+    /// The journal's header, mapped read-only and shared: ``poll()`` compares its generation and
+    /// published end with ours without a system call. `nil` if the mapping failed (then it reads).
+    private var mappedHeader: UnsafeRawPointer?
     private var locked = false
     /// Ids changed since the last checkpoint, with their latest metadata (`nil`: deleted).
     private var dirty: [String: SessionMetadata?] = [:]
@@ -72,6 +75,7 @@ public final class FileBackend: StorageBackend, IndexRestoring {
     }
 
     deinit {
+        if let mappedHeader { POSIX.unmap(mappedHeader, length: Journal.headerSize) }
         if journalFD >= 0 { POSIX.close(journalFD) }
         if lockFD >= 0 { POSIX.close(lockFD) }
     }
@@ -139,6 +143,7 @@ public final class FileBackend: StorageBackend, IndexRestoring {
         try POSIX.lock(lockFD, exclusive: true, path: directory + "/lock")
         defer { POSIX.unlock(lockFD) }
         let records = try recover()
+        mappedHeader = POSIX.mapShared(journalFD, length: Journal.headerSize)
         if durabilityMode.syncs {
             let fd = journalFD, path = journalPath, io = io
             durability = DurabilityWaiter(start: DurabilityTicket(generation: generation, offset: position)) {
@@ -184,6 +189,7 @@ public final class FileBackend: StorageBackend, IndexRestoring {
         if let snapshot, snapshot.generation == header.generation, size == Journal.headerSize, !rebooted {
             // The common open after a clean close: the snapshot is the whole index.
             position = size
+            if header.end != position { try publishEnd() }  // a header from before ends were published
             return (snapshot.records, snapshot.orders)
         }
         var files: (index: [String: SessionMetadata], lineFiles: Set<String>)
@@ -202,10 +208,11 @@ public final class FileBackend: StorageBackend, IndexRestoring {
         }
         if validEnd < size { try POSIX.truncate(journalFD, to: validEnd, path: journalPath) }
         position = validEnd
+        if header.end != position { try publishEnd() }
         if snapshot?.generation != header.generation { try resolveOrphans(&files) }
         if rebooted {
             try io.syncFileSystem(journalFD, paths: records.map { sessionPath($0.mutation.id) }, directories: [sessionsDirectory])
-            try io.pwriteAll(journalFD, Journal.encode(Journal.Header(generation: generation, bootID: Journal.currentBootID)),
+            try io.pwriteAll(journalFD, Journal.encode(Journal.Header(generation: generation, bootID: Journal.currentBootID, end: position)),
                                 at: 0, path: journalPath)
             try io.syncData(journalFD, path: journalPath)
         }
@@ -227,9 +234,21 @@ public final class FileBackend: StorageBackend, IndexRestoring {
         }
     }
 
+    /// Writes our log position into the header as the end of the log, so that other processes'
+    /// ``poll()`` sees a change without reading the log. Call with the lock held, after the
+    /// records are in the log and before the write is acknowledged.
+    private func publishEnd() throws(StoreError) {
+        if let header = mappedHeader,
+           UInt64(littleEndian: header.loadUnaligned(fromByteOffset: Journal.endOffset, as: UInt64.self)) == UInt64(position) { return }
+        try io.pwriteAll(journalFD, Journal.publishedEnd(position), at: Journal.endOffset, path: journalPath)
+    }
+
     private func resetJournal(generation newGeneration: UInt64) throws(StoreError) {
-        try POSIX.truncate(journalFD, to: 0, path: journalPath)
-        try io.pwriteAll(journalFD, Journal.encode(Journal.Header(generation: newGeneration, bootID: Journal.currentBootID)),
+        // Never shorter than the header: other processes have it mapped (a page past the end of
+        // a file cannot be read). Until the new header lands, the old one (and, if this stops
+        // here, the newer snapshot) describe the same index.
+        try POSIX.truncate(journalFD, to: Journal.headerSize, path: journalPath)
+        try io.pwriteAll(journalFD, Journal.encode(Journal.Header(generation: newGeneration, bootID: Journal.currentBootID, end: Journal.headerSize)),
                             at: 0, path: journalPath)
         try io.syncData(journalFD, path: journalPath)
         try io.syncDirectory(directory)
@@ -341,6 +360,7 @@ public final class FileBackend: StorageBackend, IndexRestoring {
             throw error
         }
         position += buffer.count
+        try publishEnd()
         for (mutation, start) in zip(mutations, starts) {
             try applyFileEffects(Journal.Record(offset: start, applied: false, mutation: mutation))
             markDirty(mutation)
@@ -402,6 +422,7 @@ public final class FileBackend: StorageBackend, IndexRestoring {
         // A torn tail here is the record of a writer that died mid-write (we hold the lock).
         if validEnd < size { try POSIX.truncate(journalFD, to: validEnd, path: journalPath) }
         position = validEnd
+        try publishEnd()  // records a writer logged but died before publishing are now followed
         return changes
     }
 
@@ -496,6 +517,11 @@ public final class FileBackend: StorageBackend, IndexRestoring {
 
     /// Returns what other processes changed since the last call: two system calls when nothing did.
     public func poll() throws(StoreError) -> [StorageChange] {
+        if let header = mappedHeader,
+           UInt64(littleEndian: header.loadUnaligned(fromByteOffset: Journal.generationOffset, as: UInt64.self)) == generation,
+           UInt64(littleEndian: header.loadUnaligned(fromByteOffset: Journal.endOffset, as: UInt64.self)) == UInt64(position) {
+            return []  // no checkpoint and no acknowledged write since ours: nothing to follow
+        }
         let head = try io.pread(journalFD, count: 16, at: 0, path: journalPath)
         var r = ByteReader(head, from: 8)
         let onDisk = (try? r.u64()) ?? 0
@@ -532,6 +558,8 @@ public final class FileBackend: StorageBackend, IndexRestoring {
     func close(image: () -> IndexImage) throws(StoreError) {
         guard journalFD >= 0 else { return }
         defer {
+            if let mappedHeader { POSIX.unmap(mappedHeader, length: Journal.headerSize) }
+            mappedHeader = nil
             POSIX.close(journalFD)
             POSIX.close(lockFD)
             journalFD = -1

@@ -3,7 +3,9 @@ import Foundation
 /// The write-ahead log of the file backend: its header and record format (see `Docs/StorageFormat.md`).
 ///
 /// Header (64 bytes): magic `ASJL`, format version (u32), generation (u64), the boot id of
-/// the machine that last wrote it (36 bytes of text, zero-padded to 48).
+/// the machine that last wrote it (up to 40 bytes of text, zero-padded), and the log's end as
+/// of the last acknowledged write (u64 at ``endOffset``; 0 from writers before it existed).
+/// Readers map the header and compare generation and end with their own before doing any I/O.
 ///
 /// Record: magic `ASJR` (u32), flags (u32; bit 0 = its file effects are applied), kind (u32),
 /// header length (u32), payload length (u32), CRC-32 (u32) of kind, lengths, header and
@@ -14,6 +16,9 @@ enum Journal {
     static let recordPrefix = 24
     static let version: UInt32 = 1
     static let appliedFlagOffset = 4
+    /// Where the header holds the generation and the published end of the log.
+    static let generationOffset = 8
+    static let endOffset = 56
     private static let fileMagic: UInt32 = 0x4C4A_5341  // "ASJL" little-endian
     private static let recordMagic: UInt32 = 0x524A_5341  // "ASJR"
 
@@ -22,6 +27,8 @@ enum Journal {
     struct Header: Equatable {
         var generation: UInt64
         var bootID: String
+        /// The published end of the log (0 in a header from before it was published).
+        var end = 0
     }
 
     struct Record {
@@ -35,8 +42,16 @@ enum Journal {
         w.u32(fileMagic)
         w.u32(version)
         w.u64(header.generation)
-        w.bytes.append(contentsOf: header.bootID.utf8.prefix(48))
-        w.bytes.append(contentsOf: [UInt8](repeating: 0, count: headerSize - w.bytes.count))
+        w.bytes.append(contentsOf: header.bootID.utf8.prefix(endOffset - 16))
+        w.bytes.append(contentsOf: [UInt8](repeating: 0, count: endOffset - w.bytes.count))
+        w.u64(UInt64(header.end))
+        return w.bytes
+    }
+
+    /// The eight bytes of a published end (written alone at ``endOffset``).
+    static func publishedEnd(_ end: Int) -> [UInt8] {
+        var w = ByteWriter()
+        w.u64(UInt64(end))
         return w.bytes
     }
 
@@ -48,8 +63,10 @@ enum Journal {
         let found = (try? r.u32()) ?? 0
         guard found == version else { throw .unsupportedFormat(path: "journal", found: "journal v\(found)") }
         let generation = (try? r.u64()) ?? 0
-        let boot = bytes[16..<64].prefix { $0 != 0 }
-        return Header(generation: generation, bootID: String(decoding: boot, as: UTF8.self))
+        let boot = bytes[16..<endOffset].prefix { $0 != 0 }
+        var r2 = ByteReader(bytes, from: endOffset)
+        let end = Int(clamping: (try? r2.u64()) ?? 0)
+        return Header(generation: generation, bootID: String(decoding: boot, as: UTF8.self), end: end)
     }
 
     /// Appends the encoding of `mutation` to `out`, flagged as not yet applied.

@@ -27,6 +27,18 @@ enum POSIX {
 
     static func close(_ fd: Int32) { _ = Foundation.close(fd) }
 
+    /// Maps the first `length` bytes of `fd` read-only and shared (other processes' writes show
+    /// through); `nil` if the file system cannot map it.
+    static func mapShared(_ fd: Int32, length: Int) -> UnsafeRawPointer? {
+        guard let address = mmap(nil, length, PROT_READ, MAP_SHARED, fd, 0),
+              address != UnsafeMutableRawPointer(bitPattern: -1) else { return nil }
+        return UnsafeRawPointer(address)
+    }
+
+    static func unmap(_ address: UnsafeRawPointer, length: Int) {
+        _ = munmap(UnsafeMutableRawPointer(mutating: address), length)
+    }
+
     /// Writes all of `bytes` at `offset`, retrying short writes and EINTR.
     static func pwriteAll(_ fd: Int32, _ bytes: UnsafeRawBufferPointer, at offset: Int, path: String) throws(StoreError) {
         var done = 0
@@ -49,18 +61,23 @@ enum POSIX {
 
     /// Reads exactly `count` bytes at `offset`; fewer only at end of file.
     static func pread(_ fd: Int32, count: Int, at offset: Int, path: String) throws(StoreError) -> [UInt8] {
-        var result = [UInt8](repeating: 0, count: count)
-        var done = 0
-        while done < count {
-            let n = result.withUnsafeMutableBytes { Foundation.pread(fd, $0.baseAddress! + done, count - done, off_t(offset + done)) }
-            if n < 0 {
-                if errno == EINTR { continue }
-                throw fail("pread", path)
+        var failure: StoreError?
+        // Uninitialised storage: the bytes are read straight into it, with no zero-fill first.
+        let result = [UInt8](unsafeUninitializedCapacity: count) { buffer, initialized in
+            var done = 0
+            while done < count {
+                let n = Foundation.pread(fd, buffer.baseAddress! + done, count - done, off_t(offset + done))
+                if n < 0 {
+                    if errno == EINTR { continue }
+                    failure = fail("pread", path)
+                    break
+                }
+                if n == 0 { break }
+                done += n
             }
-            if n == 0 { break }
-            done += n
+            initialized = failure == nil ? done : 0
         }
-        if done < count { result.removeLast(count - done) }
+        if let failure { throw failure }
         return result
     }
 

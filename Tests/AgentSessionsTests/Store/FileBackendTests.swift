@@ -168,6 +168,42 @@ struct FileBackendTests {
         #expect(try two.poll() == [.reset([b])])
     }
 
+    /// The header's published end (`Journal.endOffset`) and the journal's size.
+    static func publishedEnd(_ dir: String) throws -> (end: UInt64, size: Int) {
+        let bytes = try #require(FileManager.default.contents(atPath: dir + "/journal"))
+        let end = bytes.withUnsafeBytes { UInt64(littleEndian: $0.loadUnaligned(fromByteOffset: Journal.endOffset, as: UInt64.self)) }
+        return (end, bytes.count)
+    }
+
+    @Test("every write publishes the log's end in the header; a header without one (an older writer) is still followed")
+    func publishedEnd() throws {
+        let dir = TemporaryDirectory()
+        defer { dir.remove() }
+        let lines = jsonLines(0..<2)
+        let one = FileBackend(directory: dir.path, durability: .buffered, checkpointThreshold: 1 << 30)
+        let two = FileBackend(directory: dir.path, durability: .buffered)
+        _ = try one.open()
+        _ = try two.open()
+        #expect(try Self.publishedEnd(dir.path) == (UInt64(Journal.headerSize), Journal.headerSize))
+        for n in 0..<3 {
+            let m = metadata("s\(n)", bytes: lines.count)
+            try Self.write(one, [.save(m, lines: lines)])
+            let (end, size) = try Self.publishedEnd(dir.path)
+            #expect(end == UInt64(size) && size > Journal.headerSize)
+            #expect(try two.poll() == [.upsert(m)])  // seen through the mapped header
+            #expect(try two.poll().isEmpty)
+        }
+        // A writer of an older version appends without publishing (its end field stays 0):
+        // readers see the mismatch and fall back to reading the log's size.
+        let late = metadata("late", bytes: lines.count)
+        try Self.write(one, [.save(late, lines: lines)])
+        let fd = open(dir.path + "/journal", O_WRONLY)
+        #expect(pwrite(fd, [UInt8](repeating: 0, count: 8), 8, off_t(Journal.endOffset)) == 8)
+        close(fd)
+        #expect(try two.poll() == [.upsert(late)])
+        #expect(try two.poll().isEmpty)
+    }
+
     @Test("an append whose file lost bytes it expects is reported, not papered over")
     func appendOnShortFile() throws {
         let dir = TemporaryDirectory()
