@@ -19,7 +19,7 @@ import Darwin
 ///   the metadata files, syncs the file system, writes the snapshot and empties the log.
 /// - `lock`: `flock` target. Writers hold it exclusively; so several processes can share a store.
 /// - `quarantine/`: files that could not be read, moved aside, never deleted.
-public final class FileBackend: StorageBackend, IndexRestoring {
+public final class FileBackend: StorageBackend, IndexRestoring, NonBlockingWrites {
     /// The store's root directory.
     public let directory: String
     /// The durability of writes.
@@ -345,7 +345,8 @@ public final class FileBackend: StorageBackend, IndexRestoring {
     /// session files and marks it applied.
     public func write(_ mutations: [StorageMutation]) throws(StoreError) -> DurabilityTicket? {
         precondition(locked, "write outside beginWrite/endWrite")
-        try checkAppendTargets(mutations)
+        var appendFiles = try openAppendTargets(mutations)
+        defer { for fd in appendFiles.values { POSIX.close(fd) } }
         var buffer: [UInt8] = []
         var starts: [Int] = []
         for mutation in mutations {
@@ -362,7 +363,8 @@ public final class FileBackend: StorageBackend, IndexRestoring {
         position += buffer.count
         try publishEnd()
         for (mutation, start) in zip(mutations, starts) {
-            try applyFileEffects(Journal.Record(offset: start, applied: false, mutation: mutation))
+            try applyFileEffects(Journal.Record(offset: start, applied: false, mutation: mutation),
+                                 openFile: appendFiles.removeValue(forKey: mutation.id))
             markDirty(mutation)
         }
         let ticket = DurabilityTicket(generation: generation, offset: position)
@@ -384,6 +386,18 @@ public final class FileBackend: StorageBackend, IndexRestoring {
     /// Releases the lock without checkpointing (the transaction failed).
     public func abortWrite() { endLock() }
 
+    /// ``beginWrite()`` if no other process holds the lock and no checkpoint is due; else `nil`.
+    func beginWriteIfFree() throws(StoreError) -> [StorageChange]? {
+        guard position < checkpointThreshold, try POSIX.tryLock(lockFD, path: directory + "/lock") else { return nil }
+        locked = true
+        do { return try catchUp() } catch {
+            endLock()
+            throw error
+        }
+    }
+
+    func endWriteWithoutCheckpoint() { endLock() }
+
     private func endLock() {
         locked = false
         POSIX.unlock(lockFD)
@@ -393,6 +407,13 @@ public final class FileBackend: StorageBackend, IndexRestoring {
     /// writer died before applying them. Call with the lock held.
     private func catchUp() throws(StoreError) -> [StorageChange] {
         var changes: [StorageChange] = []
+        // Under the lock the header does not change, so the mapped generation is exact; the
+        // header is read only when it differs (another process checkpointed). The log's size is
+        // always asked: records of a writer that died before publishing its end count too.
+        if let mappedHeader,
+           UInt64(littleEndian: mappedHeader.loadUnaligned(fromByteOffset: Journal.generationOffset, as: UInt64.self)) == generation {
+            return try followRecords()
+        }
         let header = try Journal.decodeHeader(io.pread(journalFD, count: Journal.headerSize, at: 0, path: journalPath))
         if header?.generation != generation {
             // Another process checkpointed: its snapshot holds everything up to the new log.
@@ -404,6 +425,12 @@ public final class FileBackend: StorageBackend, IndexRestoring {
             dirty = [:]
             changes.append(.reset(snapshot.records))
         }
+        return try changes + followRecords()
+    }
+
+    /// Follows the log's records past our position (part of ``catchUp()``).
+    private func followRecords() throws(StoreError) -> [StorageChange] {
+        var changes: [StorageChange] = []
         let size = try POSIX.size(journalFD, path: journalPath)
         guard size > position else { return changes }
         let bytes = try io.pread(journalFD, count: size - position, at: position, path: journalPath)
@@ -453,18 +480,39 @@ public final class FileBackend: StorageBackend, IndexRestoring {
     /// Refuses, before anything is logged, an append whose session file is not a regular file
     /// (a symbolic link planted in the store, a directory): appending would follow it or fail
     /// after the log write.
-    private func checkAppendTargets(_ mutations: [StorageMutation]) throws(StoreError) {
-        for case .append(let m, _, _) in mutations {
-            let path = sessionPath(m.id)
-            var info = stat()
-            guard lstat(path, &info) == 0 else { continue }  // missing: reported by the write itself
-            if info.st_mode & S_IFMT != S_IFREG {
-                throw .unsafePath(path: path, reason: "it is not a regular file (a symbolic link or a directory); move it away")
+    /// Opens the files the appends among `mutations` will extend, before anything is logged, and
+    /// refuses (nothing written) one that is not a regular file. Keyed by session id; the first
+    /// append to a session in the batch uses the descriptor, later ones open the file again.
+    /// A missing file is left for the write itself to report.
+    private func openAppendTargets(_ mutations: [StorageMutation]) throws(StoreError) -> [String: Int32] {
+        var files: [String: Int32] = [:]
+        do throws(StoreError) {
+            for case .append(let m, _, _) in mutations where files[m.id] == nil {
+                let path = sessionPath(m.id)
+                let unsafe = StoreError.unsafePath(path: path, reason: "it is not a regular file (a symbolic link or a directory); move it away")
+                // Not following links; not waiting on a FIFO (which is then refused as not a file).
+                let fd: Int32
+                do { fd = try POSIX.open(path, O_WRONLY | O_NOFOLLOW | O_NONBLOCK) } catch {
+                    guard case .storageFailure(_, _, let code) = error else { throw error }
+                    if code == ENOENT { continue }
+                    if code == ELOOP || code == EISDIR || code == ENXIO || code == ENOTDIR { throw unsafe }
+                    throw error
+                }
+                files[m.id] = fd
+                var info = stat()
+                if fstat(fd, &info) != 0 { throw POSIX.fail("fstat", path) }
+                if info.st_mode & S_IFMT != S_IFREG { throw unsafe }
             }
+        } catch {
+            for fd in files.values { POSIX.close(fd) }
+            throw error
         }
+        return files
     }
 
-    private func applyFileEffects(_ record: Journal.Record) throws(StoreError) {
+    /// - Parameter openFile: for an append, the session file already opened for writing (it is
+    ///   not closed here); otherwise the file is opened.
+    private func applyFileEffects(_ record: Journal.Record, openFile: Int32? = nil) throws(StoreError) {
         switch record.mutation {
         case .save(let m, let lines):
             let path = sessionPath(m.id)
@@ -479,8 +527,9 @@ public final class FileBackend: StorageBackend, IndexRestoring {
             }
         case .append(let m, let lines, let offset):
             let path = sessionPath(m.id)
-            let fd = try POSIX.open(path, O_WRONLY | O_NOFOLLOW)
-            defer { POSIX.close(fd) }
+            let fd: Int32
+            if let openFile { fd = openFile } else { fd = try POSIX.open(path, O_WRONLY | O_NOFOLLOW) }
+            defer { if openFile == nil { POSIX.close(fd) } }
             let size = try POSIX.size(fd, path: path)
             if size < offset {
                 throw .corrupted(path: path, reason: "file has \(size) bytes, the log expects \(offset)", quarantinedAt: nil)

@@ -66,3 +66,8 @@ public final class InMemoryBackend: StorageBackend, Sendable {
     /// Nothing to flush; the content stays for a later ``open()`` of this same instance.
     public func close(index: [SessionMetadata]) throws(StoreError) {}
 }
+
+extension InMemoryBackend: NonBlockingWrites {
+    func beginWriteIfFree() throws(StoreError) -> [StorageChange]? { [] }
+    func endWriteWithoutCheckpoint() {}
+}

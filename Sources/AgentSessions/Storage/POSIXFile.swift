@@ -141,5 +141,14 @@ enum POSIX {
         }
     }
 
+    /// Takes an exclusive lock if no one holds it; false (without waiting) if someone does.
+    static func tryLock(_ fd: Int32, path: String) throws(StoreError) -> Bool {
+        while flock(fd, LOCK_EX | LOCK_NB) != 0 {
+            if errno == EWOULDBLOCK { return false }
+            if errno != EINTR { throw fail("flock", path) }
+        }
+        return true
+    }
+
     static func unlock(_ fd: Int32) { _ = flock(fd, LOCK_UN) }
 }

@@ -87,6 +87,19 @@ protocol IndexRestoring: StorageBackend {
     func close(image: () -> IndexImage) throws(StoreError)
 }
 
+/// A backend whose write access can be taken without waiting, so that a write can run on its
+/// caller's thread when nothing else is writing (``SessionTable/writeIfFree(_:)``), instead of
+/// queueing behind the store actor. Both shipped backends are; a backend that is not always
+/// takes the actor's queue.
+protocol NonBlockingWrites: StorageBackend {
+    /// ``StorageBackend/beginWrite()`` if the write access is free now and the transaction
+    /// will not need to wait for anything (no checkpoint is due); otherwise `nil`, taking nothing.
+    func beginWriteIfFree() throws(StoreError) -> [StorageChange]?
+    /// Releases the write access without a checkpoint: one that has become due is left to
+    /// the next write that may wait.
+    func endWriteWithoutCheckpoint()
+}
+
 extension StorageBackend {
     /// Opens the backend and builds the index (by the backend itself when it can).
     func restoreIndex() throws(StoreError) -> SessionIndex {

@@ -7,9 +7,23 @@ import Synchronization
 /// `SessionStore.start(_:)` starts a supervision tree (strategy `restForOne`): the
 /// ``SessionStoreActor`` (the GenServer that owns all writes), then the periodic cleanup child.
 /// Reads (``session(_:)``, ``search(_:)``, ``listSessions(limit:cursor:)``, ``loadSession(_:)``,
-/// ``stats()``) go straight to the shared index without queueing behind the actor; writes go to
-/// the actor through a stable handle, so they survive its restarts: a write issued while the
-/// actor restarts waits for the new instance, up to ``Configuration/callTimeout``.
+/// ``stats()``) go straight to the shared index without queueing behind the actor. A save,
+/// append, delete or tag runs its transaction on the caller's thread when nothing would make it
+/// wait (no other write holds the store in this or another process, no checkpoint is due), and
+/// otherwise goes to the actor through a stable handle; cleanups and imports always go to the
+/// actor. Writes survive the actor's restarts: one issued while the actor restarts waits for the
+/// new instance.
+///
+/// Cancellation and timeouts, for every call:
+/// - Cancelling the calling task does not interrupt a call. A write that has started completes
+///   (and, in durable mode, waits for its sync), because returning early would report it as
+///   failed or durable when it is neither.
+/// - ``Configuration/callTimeout`` bounds only the wait for a running store actor: a write that
+///   goes to the actor, or a read that finds the actor crashed, while the tree restarts it.
+///   Past it the call fails with ``StoreError/unavailable(reason:)``; a write that was already
+///   queued may still happen. A call that finds the store running never waits for the timeout.
+/// - After ``shutdown()``, or once the tree has given up after too many crashes, every call
+///   fails at once with ``StoreError/unavailable(reason:)``.
 ///
 /// Scripts that do not manage a store can use the static calls (``search(tags:matchAll:limit:)``,
 /// ``saveSession(_:messages:tags:summary:)``, ``loadSession(_:)``, ...), which start a default
@@ -147,7 +161,24 @@ public final class SessionStore: Sendable {
             cachedSessions: snapshot.cached, cachedBytes: snapshot.cachedBytes)
     }
 
-    // MARK: Writes (through the store actor)
+    // MARK: Writes (on the caller's thread when free, else through the store actor)
+
+    /// Commits a save, append, delete or tag: on the caller's thread when the store can take it
+    /// without waiting (no other write in this process or another holds the store, no checkpoint
+    /// is due), which saves two thread hops; otherwise on the store actor's queue, as ``call(_:)``.
+    /// Both run the same transaction, and a storage failure crashes the actor either way.
+    private func write<W: StoreWrite>(_ write: W) async throws(StoreError) -> W.Result {
+        try checkRunning()
+        if let instance = store.instance, !instance.hasCrashed {
+            do {
+                if let result = try await instance.commitIfFree(write) { return result }
+            } catch {
+                // The instance crashed under us (another call's failure): once more, on its replacement.
+                guard case .unavailable = error, instance.hasCrashed else { throw error }
+            }
+        }
+        return try await call { (actor) throws(StoreError) in try await actor.commit(write) }
+    }
 
     /// Calls the store actor through its handle. A call that reaches an instance which has
     /// crashed but not yet been replaced waits for the replacement (within the call timeout)
@@ -191,7 +222,7 @@ public final class SessionStore: Sendable {
         createdAt: Date? = nil, updatedAt: Date? = nil
     ) async throws(StoreError) -> SessionMetadata {
         let prepared = try PreparedSave(id, messages: messages, tags: tags, summary: summary, createdAt: createdAt, updatedAt: updatedAt)
-        return try await call { (actor) throws(StoreError) in try await actor.commit(prepared) }
+        return try await write(prepared)
     }
 
     /// Saves a session from JSON-lines bytes (as a transcript file or `stream-json` output holds them).
@@ -210,25 +241,25 @@ public final class SessionStore: Sendable {
         let messages = try SessionStoreActor.parse(jsonLines, id: id)  // parse off the actor
         let prepared = try PreparedSave(
             id, messages: messages, parsedFrom: jsonLines, tags: tags, summary: summary, createdAt: createdAt, updatedAt: updatedAt)
-        return try await call { (actor) throws(StoreError) in try await actor.commit(prepared) }
+        return try await write(prepared)
     }
 
     /// Appends messages to a stored session. See ``SessionStoreActor/appendMessages(_:_:at:)``.
     @discardableResult
     public func appendMessages(_ id: String, _ messages: [Message], at: Date? = nil) async throws(StoreError) -> SessionMetadata {
         let prepared = try PreparedAppend(id, messages: messages, at: at)
-        return try await call { (actor) throws(StoreError) in try await actor.commit(prepared) }
+        return try await write(prepared)
     }
 
     /// Deletes a session. - Throws: ``StoreError/notFound(id:)``.
     public func deleteSession(_ id: String) async throws(StoreError) {
-        try await call { (actor) throws(StoreError) in try await actor.deleteSession(id) }
+        try await write(try PreparedDelete(id))
     }
 
     /// Adds and removes tags. See ``SessionStoreActor/tagSession(_:add:remove:)``.
     @discardableResult
     public func tagSession(_ id: String, add: [String] = [], remove: [String] = []) async throws(StoreError) -> SessionMetadata {
-        try await call { (actor) throws(StoreError) in try await actor.tagSession(id, add: add, remove: remove) }
+        try await write(try PreparedTag(id, add: add, remove: remove))
     }
 
     /// Deletes sessions not updated within `maxAge`. See ``SessionStoreActor/cleanupOldSessions(maxAge:dryRun:now:)``.

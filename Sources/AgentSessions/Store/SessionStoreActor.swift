@@ -4,10 +4,13 @@ import Synchronization
 
 /// The session store's GenServer: the one writer of a store, run as a supervised child.
 ///
-/// Every write (save, append, delete, tag, cleanup, import) is a method of this actor, so
-/// writes from one process are serialised; writes from several processes are serialised by
+/// Every write (save, append, delete, tag, cleanup, import) is a method of this actor. Writes
+/// from one process are serialised by the table's lock, and writes from several processes by
 /// the backend's lock. Reads do not come here: they go straight to ``SessionTable`` (the
-/// index), as Elixir reads go straight to ETS.
+/// index), as Elixir reads go straight to ETS. ``SessionStore`` also runs a save, append, delete
+/// or tag on its caller's thread when it can do so without waiting (the table and the store's
+/// lock are free and no checkpoint is due: ``commitIfFree(_:)``), and queues it here otherwise;
+/// both paths run the same transaction and crash the actor the same way.
 ///
 /// Crashes: when a write fails in a way that may leave memory and disk apart (a storage
 /// failure after the log record was written, a failed sync), the actor makes its ``run()``
@@ -48,30 +51,51 @@ public actor SessionStoreActor: SupervisedChild {
     }
 
     /// Fails this instance: the supervisor will replace it with one rebuilt from disk.
-    private func crash(_ error: StoreError) -> StoreError {
+    private nonisolated func crash(_ error: StoreError) -> StoreError {
         crashed.withLock { $0 = true }
         table.close(clean: false)
         crashes.continuation.yield(error)
         return error
     }
 
-    /// Runs a write transaction and waits for durability; storage failures crash the actor.
-    private func commit<R: Sendable>(
-        _ plan: (SessionIndex) throws(StoreError) -> (mutations: [StorageMutation], cache: [SessionTable.CacheUpdate], result: R)
-    ) async throws(StoreError) -> R {
-        let outcome: (result: R, ticket: DurabilityTicket?)
-        do { outcome = try table.write(plan) } catch {
+    /// Runs a write transaction on the actor and waits for durability; storage failures crash the actor.
+    private func commit<R: Sendable>(_ plan: SessionTable.Plan<R>) async throws(StoreError) -> R {
+        let outcome = try transaction { () throws(StoreError) in try table.write(plan) }
+        try await waitDurable(outcome.ticket)
+        return outcome.result
+    }
+
+    /// Commits a prepared write on the actor (waiting for the store's lock if another process holds it).
+    func commit<W: StoreWrite>(_ write: W) async throws(StoreError) -> W.Result {
+        try await commit(write.plan(self))
+    }
+
+    /// Commits a prepared write on the caller's thread if that needs no waiting (see
+    /// ``SessionTable/writeIfFree(_:)``); `nil`, having done nothing, otherwise. The durability
+    /// wait (durable mode) is the same as on the actor, and so are crashes.
+    nonisolated func commitIfFree<W: StoreWrite>(_ write: W) async throws(StoreError) -> W.Result? {
+        let plan = write.plan(self)
+        guard let outcome = try transaction({ () throws(StoreError) in try table.writeIfFree(plan) }) else { return nil }
+        try await waitDurable(outcome.ticket)
+        return outcome.result
+    }
+
+    /// Runs a transaction; an error that may leave memory and disk apart crashes the actor.
+    private nonisolated func transaction<T>(_ body: () throws(StoreError) -> T) throws(StoreError) -> T {
+        do { return try body() } catch {
             switch error {
             case .storageFailure, .corrupted: throw crash(error)
             default: throw error
             }
         }
-        if let ticket = outcome.ticket, let durability = table.durability {
-            do { try await durability.wait(for: ticket) } catch {
-                throw crash(error as? StoreError ?? .unavailable(reason: "\(error)"))
-            }
+    }
+
+    /// Waits until `ticket` is durable (durable mode); a failed sync crashes the actor.
+    private nonisolated func waitDurable(_ ticket: DurabilityTicket?) async throws(StoreError) {
+        guard let ticket, let durability = table.durability else { return }
+        do { try await durability.wait(for: ticket) } catch {
+            throw crash(error as? StoreError ?? .unavailable(reason: "\(error)"))
         }
-        return outcome.result
     }
 
     // MARK: Writes
@@ -97,18 +121,6 @@ public actor SessionStoreActor: SupervisedChild {
         try await commit(PreparedSave(id, messages: messages, tags: tags, summary: summary, createdAt: createdAt, updatedAt: updatedAt))
     }
 
-    /// Commits a save whose encoding and summary were computed by the caller, off the actor.
-    func commit(_ save: PreparedSave) async throws(StoreError) -> SessionMetadata {
-        let time = now()
-        return try await commit { (index) throws(StoreError) in
-            let metadata = SessionMetadata(
-                id: save.id, createdAt: index[save.id]?.createdAt ?? save.createdAt ?? time, updatedAt: save.updatedAt ?? time,
-                messageCount: save.messages.count, totalCostUSD: save.cost, turnCount: save.facts.turns.assistantMessages,
-                tags: save.tags, summary: save.summary ?? save.facts.summary, model: save.facts.model, byteSize: save.lines.count)
-            return ([.save(metadata, lines: save.lines)], [.replace(id: save.id, messages: save.cached, bytes: save.lines.count)], metadata)
-        }
-    }
-
     static func parse(_ bytes: [UInt8], id: String) throws(StoreError) -> [Message] {
         do {
             return try MessageReader.read(bytes, mode: .strict).messages
@@ -126,52 +138,17 @@ public actor SessionStoreActor: SupervisedChild {
         try await commit(PreparedAppend(id, messages: messages, at: at))
     }
 
-    /// Commits an append whose encoding and summary were computed by the caller, off the actor.
-    func commit(_ append: PreparedAppend) async throws(StoreError) -> SessionMetadata {
-        let time = append.at ?? now()
-        // A new result changes the cost, which sums the last result of each agent process
-        // (SessionCost): that needs the messages already stored (usually cached).
-        let before = append.hasResult ? try? table.load(append.id) : nil
-        return try await commit { (index) throws(StoreError) in
-            guard var metadata = index[append.id] else { throw .notFound(id: append.id) }
-            let offset = metadata.byteSize
-            metadata.updatedAt = time
-            metadata.messageCount += append.messages.count
-            metadata.byteSize += append.lines.count
-            metadata.turnCount += append.facts.turns.assistantMessages
-            if append.hasResult {
-                // If another process appended in between, its messages are not in `before`; the
-                // cost then counts only what this process saw (a documented, rare approximation).
-                metadata.totalCostUSD = SessionCost.total((before?.1 ?? []) + append.messages)
-            }
-            if metadata.model == nil { metadata.model = append.facts.model }
-            if metadata.summary == nil { metadata.summary = append.facts.summary }
-            return ([.append(metadata, lines: append.lines, offset: offset)],
-                    [.append(id: append.id, messages: append.cached, bytes: append.lines.count)], metadata)
-        }
-    }
-
     /// Deletes a session.
     /// - Throws: ``StoreError/notFound(id:)`` when there is no such session.
     public func deleteSession(_ id: String) async throws(StoreError) {
-        try SessionID.validate(id)
-        try await commit { (index) throws(StoreError) in
-            guard index[id] != nil else { throw .notFound(id: id) }
-            return ([.delete(id: id)], [], ())
-        }
+        try await commit(PreparedDelete(id))
     }
 
     /// Adds and removes tags (removal wins when a tag is in both). `updatedAt` is not changed:
     /// re-tagging is not activity, so it neither reorders the list nor saves a session from cleanup.
     /// - Throws: ``StoreError/notFound(id:)``, ``StoreError/invalidTag(tag:reason:)``.
     public func tagSession(_ id: String, add: [String] = [], remove: [String] = []) async throws(StoreError) -> SessionMetadata {
-        try SessionID.validate(id)
-        for tag in add { try SessionID.validateTag(tag) }
-        return try await commit { (index) throws(StoreError) in
-            guard var metadata = index[id] else { throw .notFound(id: id) }
-            metadata.tags = Array(Set(metadata.tags).union(add).subtracting(remove)).sorted()
-            return ([.update(metadata)], [], metadata)
-        }
+        try await commit(PreparedTag(id, add: add, remove: remove))
     }
 
     /// Deletes every session not updated within `maxAge` of `now` (`updatedAt < now - maxAge`).
@@ -233,8 +210,16 @@ public actor SessionStoreActor: SupervisedChild {
     }
 }
 
+/// A write validated (and, for saves and appends, encoded and summarised) off the actor, ready
+/// to commit on the actor or on the caller's thread (``SessionStoreActor/commitIfFree(_:)``).
+protocol StoreWrite: Sendable {
+    associatedtype Result: Sendable
+    /// The transaction: what to write given the index at the time, on `store`'s table and clock.
+    func plan(_ store: SessionStoreActor) -> SessionTable.Plan<Result>
+}
+
 /// A validated save, encoded and summarised, ready to commit.
-struct PreparedSave: Sendable {
+struct PreparedSave: StoreWrite {
     let id: String
     let messages: [Message]
     let lines: [UInt8]
@@ -273,10 +258,21 @@ struct PreparedSave: Sendable {
         self.createdAt = createdAt
         self.updatedAt = updatedAt
     }
+
+    func plan(_ store: SessionStoreActor) -> SessionTable.Plan<SessionMetadata> {
+        let time = store.now()
+        return { (index) throws(StoreError) in
+            let metadata = SessionMetadata(
+                id: id, createdAt: index[id]?.createdAt ?? createdAt ?? time, updatedAt: updatedAt ?? time,
+                messageCount: messages.count, totalCostUSD: cost, turnCount: facts.turns.assistantMessages,
+                tags: tags, summary: summary ?? facts.summary, model: facts.model, byteSize: lines.count)
+            return ([.save(metadata, lines: lines)], [.replace(id: id, messages: cached, bytes: lines.count)], metadata)
+        }
+    }
 }
 
 /// A validated append, encoded and summarised, ready to commit.
-struct PreparedAppend: Sendable {
+struct PreparedAppend: StoreWrite {
     let id: String
     let messages: [Message]
     let lines: [UInt8]
@@ -297,6 +293,69 @@ struct PreparedAppend: Sendable {
         facts = Session.summarize(messages)
         hasResult = messages.contains { $0.type == "result" }
         self.at = at
+    }
+
+    func plan(_ store: SessionStoreActor) -> SessionTable.Plan<SessionMetadata> {
+        let time = at ?? store.now()
+        // A new result changes the cost, which sums the last result of each agent process
+        // (SessionCost): that needs the messages already stored (usually cached).
+        let before = hasResult ? try? store.table.load(id) : nil
+        return { (index) throws(StoreError) in
+            guard var metadata = index[id] else { throw .notFound(id: id) }
+            let offset = metadata.byteSize
+            metadata.updatedAt = time
+            metadata.messageCount += messages.count
+            metadata.byteSize += lines.count
+            metadata.turnCount += facts.turns.assistantMessages
+            if hasResult {
+                // If another process appended in between, its messages are not in `before`; the
+                // cost then counts only what this process saw (a documented, rare approximation).
+                metadata.totalCostUSD = SessionCost.total((before?.1 ?? []) + messages)
+            }
+            if metadata.model == nil { metadata.model = facts.model }
+            if metadata.summary == nil { metadata.summary = facts.summary }
+            return ([.append(metadata, lines: lines, offset: offset)], [.append(id: id, messages: cached, bytes: lines.count)], metadata)
+        }
+    }
+}
+
+/// A validated delete.
+struct PreparedDelete: StoreWrite {
+    let id: String
+
+    init(_ id: String) throws(StoreError) {
+        try SessionID.validate(id)
+        self.id = id
+    }
+
+    func plan(_ store: SessionStoreActor) -> SessionTable.Plan<Void> {
+        { [id] (index) throws(StoreError) in
+            guard index[id] != nil else { throw .notFound(id: id) }
+            return ([.delete(id: id)], [], ())
+        }
+    }
+}
+
+/// A validated tag edit (removal wins when a tag is in both lists).
+struct PreparedTag: StoreWrite {
+    let id: String
+    let add: [String]
+    let remove: [String]
+
+    init(_ id: String, add: [String], remove: [String]) throws(StoreError) {
+        try SessionID.validate(id)
+        for tag in add { try SessionID.validateTag(tag) }
+        self.id = id
+        self.add = add
+        self.remove = remove
+    }
+
+    func plan(_ store: SessionStoreActor) -> SessionTable.Plan<SessionMetadata> {
+        { [id, add, remove] (index) throws(StoreError) in
+            guard var metadata = index[id] else { throw .notFound(id: id) }
+            metadata.tags = Array(Set(metadata.tags).union(add).subtracting(remove)).sorted()
+            return ([.update(metadata)], [], metadata)
+        }
     }
 }
 

@@ -117,41 +117,71 @@ final class SessionTable: Sendable {
 
     // MARK: Writes
 
-    /// One write transaction: takes the backend's write access, follows other writers, lets
-    /// `plan` compute the mutations from the current index, writes them and applies them to
-    /// the index and cache. Returns `plan`'s result and the durability ticket to await.
-    func write<R: Sendable>(
-        _ plan: (SessionIndex) throws(StoreError) -> (mutations: [StorageMutation], cache: [CacheUpdate], result: R)
-    ) throws(StoreError) -> (result: R, ticket: DurabilityTicket?) {
+    /// What a write transaction does, computed from the current index: the mutations to write,
+    /// the cache updates to make, and the result to return.
+    typealias Plan<R> = (SessionIndex) throws(StoreError) -> (mutations: [StorageMutation], cache: [CacheUpdate], result: R)
+
+    /// One write transaction: takes the backend's write access (waiting for other processes),
+    /// follows other writers, lets `plan` compute the mutations from the current index, writes
+    /// them and applies them to the index and cache. Returns `plan`'s result and the durability
+    /// ticket to await.
+    func write<R: Sendable>(_ plan: Plan<R>) throws(StoreError) -> (result: R, ticket: DurabilityTicket?) {
         try withOpenState { (state, backend) throws(StoreError) in
-            Self.follow(try backend.beginWrite(), &state)
-            var released = false
-            // On any failure, release without a checkpoint: a checkpoint writes the index as
-            // the snapshot, and this index may not hold what reached the log.
-            defer { if !released { backend.abortWrite() } }
-            let planned = try plan(state.index)
-            let ticket = planned.mutations.isEmpty ? nil : try backend.write(planned.mutations)
-            for mutation in planned.mutations {
-                switch mutation {
-                case .save(let m, _):
-                    state.index.upsert(m)
-                    state.cache.remove(m.id)  // replaced messages; a `.replace` cache update may cache the new ones
-                case .append(let m, _, _), .update(let m): state.index.upsert(m)
-                case .delete(let id):
-                    state.index.remove(id)
-                    state.cache.remove(id)
-                }
-            }
-            for update in planned.cache {
-                switch update {
-                case .replace(let id, let messages, let bytes): state.cache.put(id, messages, bytes: bytes)
-                case .append(let id, let messages, let bytes): state.cache.append(id, messages, bytes: bytes)
-                }
-            }
-            released = true
-            try backend.endWrite(indexOf: state.index)
-            return (planned.result, ticket)
+            try Self.transact(&state, backend, changes: try backend.beginWrite(), plan, endWrite: { (index) throws(StoreError) in
+                try backend.endWrite(indexOf: index)
+            })
         }
+    }
+
+    /// ``write(_:)`` if it can run now without waiting for anything: `nil`, having done nothing,
+    /// when another thread holds the table, another process holds the store's write lock, a
+    /// checkpoint is due, or the backend cannot take its write access without waiting.
+    func writeIfFree<R: Sendable>(_ plan: Plan<R>) throws(StoreError) -> (result: R, ticket: DurabilityTicket?)? {
+        let attempt: Result<(result: R, ticket: DurabilityTicket?)?, StoreError>? = state.withLockIfAvailable { state in
+            guard let backend = state.backend?.backend else {
+                return .failure(.unavailable(reason: "the store at \(location) is closed"))
+            }
+            guard let nonBlocking = backend as? any NonBlockingWrites else { return .success(nil) }
+            return Result { () throws(StoreError) in
+                guard let changes = try nonBlocking.beginWriteIfFree() else { return nil }
+                return try Self.transact(&state, backend, changes: changes, plan, endWrite: { _ in nonBlocking.endWriteWithoutCheckpoint() })
+            }
+        }
+        return try attempt?.get() ?? nil
+    }
+
+    /// The body of a transaction whose write access is held: follow `changes`, plan, write,
+    /// apply, release with `endWrite` given the new index (or, on any failure, with `abortWrite`, which does not
+    /// checkpoint an index that may not hold what reached the log).
+    private static func transact<R>(
+        _ state: inout State, _ backend: any StorageBackend, changes: [StorageChange], _ plan: Plan<R>,
+        endWrite: (SessionIndex) throws(StoreError) -> Void
+    ) throws(StoreError) -> (result: R, ticket: DurabilityTicket?) {
+        var released = false
+        defer { if !released { backend.abortWrite() } }
+        follow(changes, &state)
+        let planned = try plan(state.index)
+        let ticket = planned.mutations.isEmpty ? nil : try backend.write(planned.mutations)
+        for mutation in planned.mutations {
+            switch mutation {
+            case .save(let m, _):
+                state.index.upsert(m)
+                state.cache.remove(m.id)  // replaced messages; a `.replace` cache update may cache the new ones
+            case .append(let m, _, _), .update(let m): state.index.upsert(m)
+            case .delete(let id):
+                state.index.remove(id)
+                state.cache.remove(id)
+            }
+        }
+        for update in planned.cache {
+            switch update {
+            case .replace(let id, let messages, let bytes): state.cache.put(id, messages, bytes: bytes)
+            case .append(let id, let messages, let bytes): state.cache.append(id, messages, bytes: bytes)
+            }
+        }
+        released = true
+        try endWrite(state.index)
+        return (planned.result, ticket)
     }
 
     enum CacheUpdate {
