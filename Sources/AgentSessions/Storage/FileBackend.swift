@@ -345,7 +345,7 @@ public final class FileBackend: StorageBackend, IndexRestoring, NonBlockingWrite
     /// session files and marks it applied.
     public func write(_ mutations: [StorageMutation]) throws(StoreError) -> DurabilityTicket? {
         precondition(locked, "write outside beginWrite/endWrite")
-        var appendFiles = try openAppendTargets(mutations)
+        let appendFiles = try openAppendTargets(mutations)
         defer { for fd in appendFiles.values { POSIX.close(fd) } }
         var buffer: [UInt8] = []
         var starts: [Int] = []
@@ -363,8 +363,7 @@ public final class FileBackend: StorageBackend, IndexRestoring, NonBlockingWrite
         position += buffer.count
         try publishEnd()
         for (mutation, start) in zip(mutations, starts) {
-            try applyFileEffects(Journal.Record(offset: start, applied: false, mutation: mutation),
-                                 openFile: appendFiles.removeValue(forKey: mutation.id))
+            try applyFileEffects(Journal.Record(offset: start, applied: false, mutation: mutation), openFile: appendFiles[mutation.id])
             markDirty(mutation)
         }
         let ticket = DurabilityTicket(generation: generation, offset: position)
@@ -481,9 +480,9 @@ public final class FileBackend: StorageBackend, IndexRestoring, NonBlockingWrite
     /// (a symbolic link planted in the store, a directory): appending would follow it or fail
     /// after the log write.
     /// Opens the files the appends among `mutations` will extend, before anything is logged, and
-    /// refuses (nothing written) one that is not a regular file. Keyed by session id; the first
-    /// append to a session in the batch uses the descriptor, later ones open the file again.
-    /// A missing file is left for the write itself to report.
+    /// refuses (nothing written) one that is not a regular file. Keyed by session id (several
+    /// appends to one session share the descriptor); the caller closes them. A missing file is
+    /// left for the write itself to report.
     private func openAppendTargets(_ mutations: [StorageMutation]) throws(StoreError) -> [String: Int32] {
         var files: [String: Int32] = [:]
         do throws(StoreError) {
