@@ -189,7 +189,7 @@ public final class FileBackend: StorageBackend, IndexRestoring, NonBlockingWrite
         if let snapshot, snapshot.generation == header.generation, size == Journal.headerSize, !rebooted {
             // The common open after a clean close: the snapshot is the whole index.
             position = size
-            if header.end != position { try publishEnd() }  // a header from before ends were published
+            try refresh(header)
             return (snapshot.records, snapshot.orders)
         }
         var files: (index: [String: SessionMetadata], lineFiles: Set<String>)
@@ -208,7 +208,7 @@ public final class FileBackend: StorageBackend, IndexRestoring, NonBlockingWrite
         }
         if validEnd < size { try POSIX.truncate(journalFD, to: validEnd, path: journalPath) }
         position = validEnd
-        if header.end != position { try publishEnd() }
+        try refresh(header)
         if snapshot?.generation != header.generation { try resolveOrphans(&files) }
         if rebooted {
             try io.syncFileSystem(journalFD, paths: records.map { sessionPath($0.mutation.id) }, directories: [sessionsDirectory])
@@ -234,6 +234,19 @@ public final class FileBackend: StorageBackend, IndexRestoring, NonBlockingWrite
         }
     }
 
+    /// At open: rewrites a version 1 header as version 2 (keeping its generation and boot id), or
+    /// publishes our position if the header's end differs.
+    private func refresh(_ header: Journal.Header) throws(StoreError) {
+        if header.version != Journal.version {
+            var upgraded = header
+            upgraded.end = position
+            upgraded.version = Journal.version
+            try io.pwriteAll(journalFD, Journal.encode(upgraded), at: 0, path: journalPath)
+        } else if header.end != position {
+            try publishEnd()
+        }
+    }
+
     /// Writes our log position into the header as the end of the log, so that other processes'
     /// ``poll()`` sees a change without reading the log. Call with the lock held, after the
     /// records are in the log and before the write is acknowledged.
@@ -247,14 +260,18 @@ public final class FileBackend: StorageBackend, IndexRestoring, NonBlockingWrite
         // Never shorter than the header: other processes have it mapped (a page past the end of
         // a file cannot be read). Until the new header lands, the old one (and, if this stops
         // here, the newer snapshot) describe the same index.
+        // The new header says end 0 first (no position is 0), so a reader that sees the old
+        // generation with the new header's end cannot mistake it for "nothing changed"; the end is
+        // published just after.
         try POSIX.truncate(journalFD, to: Journal.headerSize, path: journalPath)
-        try io.pwriteAll(journalFD, Journal.encode(Journal.Header(generation: newGeneration, bootID: Journal.currentBootID, end: Journal.headerSize)),
+        try io.pwriteAll(journalFD, Journal.encode(Journal.Header(generation: newGeneration, bootID: Journal.currentBootID, end: 0)),
                             at: 0, path: journalPath)
         try io.syncData(journalFD, path: journalPath)
         try io.syncDirectory(directory)
         generation = newGeneration
         position = Journal.headerSize
         dirty = [:]
+        try publishEnd()
     }
 
     // MARK: Snapshot
@@ -482,11 +499,18 @@ public final class FileBackend: StorageBackend, IndexRestoring, NonBlockingWrite
     /// Opens the files the appends among `mutations` will extend, before anything is logged, and
     /// refuses (nothing written) one that is not a regular file. Keyed by session id (several
     /// appends to one session share the descriptor); the caller closes them. A missing file is
-    /// left for the write itself to report.
+    /// left for the write itself to report, and a session also saved or deleted in the batch is
+    /// not opened here (each append then opens the file it meets).
     private func openAppendTargets(_ mutations: [StorageMutation]) throws(StoreError) -> [String: Int32] {
         var files: [String: Int32] = [:]
+        // A save or delete in the batch changes which file an append meets: those open their own.
+        var replaced: Set<String> = []
+        for mutation in mutations {
+            if case .append = mutation { continue }
+            replaced.insert(mutation.id)
+        }
         do throws(StoreError) {
-            for case .append(let m, _, _) in mutations where files[m.id] == nil {
+            for case .append(let m, _, _) in mutations where files[m.id] == nil && !replaced.contains(m.id) {
                 let path = sessionPath(m.id)
                 let unsafe = StoreError.unsafePath(path: path, reason: "it is not a regular file (a symbolic link or a directory); move it away")
                 // Not following links; not waiting on a FIFO (which is then refused as not a file).
@@ -563,7 +587,8 @@ public final class FileBackend: StorageBackend, IndexRestoring, NonBlockingWrite
 
     // MARK: Reading
 
-    /// Returns what other processes changed since the last call: two system calls when nothing did.
+    /// Returns what other processes changed since the last call: no system call when nothing did
+    /// (the mapped header's generation and published end are ours).
     public func poll() throws(StoreError) -> [StorageChange] {
         if let header = mappedHeader,
            UInt64(littleEndian: header.loadUnaligned(fromByteOffset: Journal.generationOffset, as: UInt64.self)) == generation,

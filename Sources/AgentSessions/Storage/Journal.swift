@@ -14,7 +14,10 @@ import Foundation
 enum Journal {
     static let headerSize = 64
     static let recordPrefix = 24
-    static let version: UInt32 = 1
+    /// 2 since the header publishes the log's end; a version 1 header is read and rewritten as
+    /// version 2 at open, so that a library that does not publish ends refuses the store
+    /// (`unsupported_format`) instead of writing unseen by mapped readers.
+    static let version: UInt32 = 2
     static let appliedFlagOffset = 4
     /// Where the header holds the generation and the published end of the log.
     static let generationOffset = 8
@@ -29,6 +32,8 @@ enum Journal {
         var bootID: String
         /// The published end of the log (0 in a header from before it was published).
         var end = 0
+        /// The version the header was written with (1 or 2); encoding always writes ``version``.
+        var version = Journal.version
     }
 
     struct Record {
@@ -61,12 +66,12 @@ enum Journal {
         var r = ByteReader(bytes)
         guard (try? r.u32()) == fileMagic else { return nil }
         let found = (try? r.u32()) ?? 0
-        guard found == version else { throw .unsupportedFormat(path: "journal", found: "journal v\(found)") }
+        guard found == version || found == 1 else { throw .unsupportedFormat(path: "journal", found: "journal v\(found)") }
         let generation = (try? r.u64()) ?? 0
         let boot = bytes[16..<endOffset].prefix { $0 != 0 }
         var r2 = ByteReader(bytes, from: endOffset)
         let end = Int(clamping: (try? r2.u64()) ?? 0)
-        return Header(generation: generation, bootID: String(decoding: boot, as: UTF8.self), end: end)
+        return Header(generation: generation, bootID: String(decoding: boot, as: UTF8.self), end: end, version: found)
     }
 
     /// Appends the encoding of `mutation` to `out`, flagged as not yet applied.

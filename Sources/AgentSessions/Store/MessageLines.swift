@@ -59,8 +59,10 @@ enum MessageLines {
 
     /// The messages of a session's stored lines, each checked to be one JSON object (as the parser
     /// would accept it) but kept as text: loads do not build JSON trees, and the cache holds text.
+    /// A file that is not in the stored form but that ``MessageReader`` reads (one adopted without
+    /// metadata: blank lines, a byte-order mark, ...) gives decoded messages instead.
     /// - Throws: ``StoreError/corrupted(path:reason:quarantinedAt:)`` naming the file and the
-    ///   first bad line, for a blank line, a line that is not an object, or invalid JSON.
+    ///   first bad line, when neither reading accepts it.
     static func decode(_ bytes: [UInt8], id: String, path: String) throws(StoreError) -> [Message] {
         var parser = JSONParser()
         var messages: [Message] = []
@@ -82,6 +84,10 @@ enum MessageLines {
             return valid
         }
         if let failure {
+            // A file the store adopted without metadata may hold what the message reader accepts
+            // but the stored form does not (blank lines, a byte-order mark, a document over several
+            // lines): read it that way, decoded, before calling it damaged.
+            if let read = try? MessageReader.read(bytes, mode: .strict).messages { return read }
             throw .corrupted(path: "\(path)/sessions/\(id).jsonl", reason: "line \(failure.line): \(failure.reason)", quarantinedAt: nil)
         }
         return messages

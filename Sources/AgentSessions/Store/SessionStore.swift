@@ -197,7 +197,12 @@ public final class SessionStore: Sendable {
                         crashedInstance.withLock { $0 = actor }
                         throw StoreError.unavailable(reason: "the store actor is restarting")
                     }
-                    return try await body(actor)
+                    do throws(StoreError) { return try await body(actor) } catch {
+                        // Closed under us by another call's failure (one on a caller's thread can
+                        // land at any moment): run on the replacement instead.
+                        if case .unavailable = error, actor.hasCrashed { crashedInstance.withLock { $0 = actor } }
+                        throw error
+                    }
                 }
             } catch {
                 guard let crashed = crashedInstance.withLock({ $0 }) else { throw Self.storeError(error) }

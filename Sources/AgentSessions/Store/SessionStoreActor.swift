@@ -65,19 +65,26 @@ public actor SessionStoreActor: SupervisedChild {
         return outcome.result
     }
 
-    /// Commits a prepared write on the actor (waiting for the store's lock if another process holds it).
+    /// Commits a prepared write on the actor (waiting for the store's lock if another process
+    /// holds it), planning it again if its plan finds the state it was prepared on has changed.
     func commit<W: StoreWrite>(_ write: W) async throws(StoreError) -> W.Result {
-        try await commit(write.plan(self))
+        while true {
+            if let result = try await commit(write.plan(self)) { return result }
+        }
     }
 
     /// Commits a prepared write on the caller's thread if that needs no waiting (see
-    /// ``SessionTable/writeIfFree(_:)``); `nil`, having done nothing, otherwise. The durability
-    /// wait (durable mode) is the same as on the actor, and so are crashes.
+    /// ``SessionTable/writeIfFree(_:)``) and the write is small (``StoreWrite/runsOnCaller``);
+    /// `nil`, having done nothing, otherwise. The durability wait (durable mode) is the same as
+    /// on the actor, and so are crashes.
     nonisolated func commitIfFree<W: StoreWrite>(_ write: W) async throws(StoreError) -> W.Result? {
-        let plan = write.plan(self)
-        guard let outcome = try transaction({ () throws(StoreError) in try table.writeIfFree(plan) }) else { return nil }
-        try await waitDurable(outcome.ticket)
-        return outcome.result
+        guard write.runsOnCaller else { return nil }
+        while true {
+            let plan = write.plan(self)
+            guard let outcome = try transaction({ () throws(StoreError) in try table.writeIfFree(plan) }) else { return nil }
+            try await waitDurable(outcome.ticket)
+            if let result = outcome.result { return result }
+        }
     }
 
     /// Runs a transaction; an error that may leave memory and disk apart crashes the actor.
@@ -215,7 +222,15 @@ public actor SessionStoreActor: SupervisedChild {
 protocol StoreWrite: Sendable {
     associatedtype Result: Sendable
     /// The transaction: what to write given the index at the time, on `store`'s table and clock.
-    func plan(_ store: SessionStoreActor) -> SessionTable.Plan<Result>
+    /// Its result is `nil` (and it writes nothing) when the state the plan was made from changed
+    /// before the transaction: the write is then planned again.
+    func plan(_ store: SessionStoreActor) -> SessionTable.Plan<Result?>
+    /// Whether the write may run on the caller's thread (small writes); large ones go to the actor.
+    var runsOnCaller: Bool { get }
+}
+
+extension StoreWrite {
+    var runsOnCaller: Bool { true }
 }
 
 /// A validated save, encoded and summarised, ready to commit.
@@ -259,7 +274,10 @@ struct PreparedSave: StoreWrite {
         self.updatedAt = updatedAt
     }
 
-    func plan(_ store: SessionStoreActor) -> SessionTable.Plan<SessionMetadata> {
+    /// Saves over 1 MiB are written on the actor's queue, off the cooperative pool.
+    var runsOnCaller: Bool { lines.count <= 1 << 20 }
+
+    func plan(_ store: SessionStoreActor) -> SessionTable.Plan<SessionMetadata?> {
         let time = store.now()
         return { (index) throws(StoreError) in
             let metadata = SessionMetadata(
@@ -295,21 +313,24 @@ struct PreparedAppend: StoreWrite {
         self.at = at
     }
 
-    func plan(_ store: SessionStoreActor) -> SessionTable.Plan<SessionMetadata> {
+    var runsOnCaller: Bool { lines.count <= 1 << 20 }
+
+    func plan(_ store: SessionStoreActor) -> SessionTable.Plan<SessionMetadata?> {
         let time = at ?? store.now()
         // A new result changes the cost, which sums the last result of each agent process
-        // (SessionCost): that needs the messages already stored (usually cached).
+        // (SessionCost): that needs the messages already stored (usually cached), read before
+        // the transaction. If the session changed in between (another write of this process or
+        // another one), the plan asks to be made again.
         let before = hasResult ? try? store.table.load(id) : nil
         return { (index) throws(StoreError) in
             guard var metadata = index[id] else { throw .notFound(id: id) }
+            if let before, before.0 != metadata { return ([], [], nil) }
             let offset = metadata.byteSize
             metadata.updatedAt = time
             metadata.messageCount += messages.count
             metadata.byteSize += lines.count
             metadata.turnCount += facts.turns.assistantMessages
             if hasResult {
-                // If another process appended in between, its messages are not in `before`; the
-                // cost then counts only what this process saw (a documented, rare approximation).
                 metadata.totalCostUSD = SessionCost.total((before?.1 ?? []) + messages)
             }
             if metadata.model == nil { metadata.model = facts.model }
@@ -328,7 +349,7 @@ struct PreparedDelete: StoreWrite {
         self.id = id
     }
 
-    func plan(_ store: SessionStoreActor) -> SessionTable.Plan<Void> {
+    func plan(_ store: SessionStoreActor) -> SessionTable.Plan<Void?> {
         { [id] (index) throws(StoreError) in
             guard index[id] != nil else { throw .notFound(id: id) }
             return ([.delete(id: id)], [], ())
@@ -350,7 +371,7 @@ struct PreparedTag: StoreWrite {
         self.remove = remove
     }
 
-    func plan(_ store: SessionStoreActor) -> SessionTable.Plan<SessionMetadata> {
+    func plan(_ store: SessionStoreActor) -> SessionTable.Plan<SessionMetadata?> {
         { [id, add, remove] (index) throws(StoreError) in
             guard var metadata = index[id] else { throw .notFound(id: id) }
             metadata.tags = Array(Set(metadata.tags).union(add).subtracting(remove)).sorted()

@@ -4,8 +4,9 @@ import Synchronization
 /// The shared, lock-protected state of an open store: the index, the message cache and the backend.
 ///
 /// This is the ETS table of the design. Readers (``SessionStore``'s lookups, searches, lists
-/// and loads) use it directly from any thread, without queueing behind the store actor; the
-/// actor uses it for writes. Every call first follows what other processes wrote
+/// and loads) use it directly from any thread, without queueing behind the store actor; writes
+/// run their transactions on it too, on the caller's thread (``writeIfFree(_:)``) or on the
+/// store actor's queue (``write(_:)``). Every call first follows what other processes wrote
 /// (``StorageBackend/poll()``), so a process sees the others' acknowledged changes on its next
 /// operation. The lock is held for the duration of one backend call, never across an `await`.
 final class SessionTable: Sendable {
@@ -127,7 +128,12 @@ final class SessionTable: Sendable {
     /// ticket to await.
     func write<R: Sendable>(_ plan: Plan<R>) throws(StoreError) -> (result: R, ticket: DurabilityTicket?) {
         try withOpenState { (state, backend) throws(StoreError) in
-            try Self.transact(&state, backend, changes: try backend.beginWrite(), plan, endWrite: { (index) throws(StoreError) in
+            let changes: [StorageChange]
+            do throws(StoreError) { changes = try backend.beginWrite() } catch {
+                Self.closeIfDamaged(&state, error)
+                throw error
+            }
+            return try Self.transact(&state, backend, changes: changes, plan, endWrite: { (index) throws(StoreError) in
                 try backend.endWrite(indexOf: index)
             })
         }
@@ -143,7 +149,12 @@ final class SessionTable: Sendable {
             }
             guard let nonBlocking = backend as? any NonBlockingWrites else { return .success(nil) }
             return Result { () throws(StoreError) in
-                guard let changes = try nonBlocking.beginWriteIfFree() else { return nil }
+                let changes: [StorageChange]?
+                do throws(StoreError) { changes = try nonBlocking.beginWriteIfFree() } catch {
+                    Self.closeIfDamaged(&state, error)
+                    throw error
+                }
+                guard let changes else { return nil }
                 return try Self.transact(&state, backend, changes: changes, plan, endWrite: { _ in nonBlocking.endWriteWithoutCheckpoint() })
             }
         }
@@ -151,9 +162,36 @@ final class SessionTable: Sendable {
     }
 
     /// The body of a transaction whose write access is held: follow `changes`, plan, write,
-    /// apply, release with `endWrite` given the new index (or, on any failure, with `abortWrite`, which does not
-    /// checkpoint an index that may not hold what reached the log).
+    /// apply, release with `endWrite` given the new index (or, on any failure, with `abortWrite`,
+    /// which does not checkpoint an index that may not hold what reached the log).
+    ///
+    /// A storage failure or corruption closes the table before its lock is released: memory and
+    /// disk may disagree, so no other write (on another thread, or queued on the actor) may run
+    /// on this state; the store actor then crashes and its replacement rebuilds from disk.
     private static func transact<R>(
+        _ state: inout State, _ backend: any StorageBackend, changes: [StorageChange], _ plan: Plan<R>,
+        endWrite: (SessionIndex) throws(StoreError) -> Void
+    ) throws(StoreError) -> (result: R, ticket: DurabilityTicket?) {
+        do throws(StoreError) {
+            return try transactOpen(&state, backend, changes: changes, plan, endWrite: endWrite)
+        } catch {
+            closeIfDamaged(&state, error)
+            throw error
+        }
+    }
+
+    /// Closes the table (without a checkpoint) after an error that may leave memory and disk apart.
+    private static func closeIfDamaged(_ state: inout State, _ error: StoreError) {
+        switch error {
+        case .storageFailure, .corrupted:
+            state.backend = nil
+            state.cache.removeAll()
+        default:
+            break
+        }
+    }
+
+    private static func transactOpen<R>(
         _ state: inout State, _ backend: any StorageBackend, changes: [StorageChange], _ plan: Plan<R>,
         endWrite: (SessionIndex) throws(StoreError) -> Void
     ) throws(StoreError) -> (result: R, ticket: DurabilityTicket?) {

@@ -204,6 +204,34 @@ struct FileBackendTests {
         #expect(try two.poll().isEmpty)
     }
 
+    @Test("a version 1 journal header (no published end) is rewritten as version 2 at open; an unknown version is refused")
+    func journalVersion() throws {
+        let dir = TemporaryDirectory()
+        defer { dir.remove() }
+        let lines = jsonLines(0..<2)
+        let a = metadata("a", bytes: lines.count)
+        let one = FileBackend(directory: dir.path, durability: .buffered, checkpointThreshold: 1 << 30)
+        _ = try one.open()
+        try Self.write(one, [.save(a, lines: lines)])
+        // As a library before version 2 left it: version 1, no end.
+        func patch(version: UInt32, end: UInt64) {
+            let fd = open(dir.path + "/journal", O_WRONLY)
+            defer { close(fd) }
+            withUnsafeBytes(of: version.littleEndian) { _ = pwrite(fd, $0.baseAddress, 4, 4) }
+            withUnsafeBytes(of: end.littleEndian) { _ = pwrite(fd, $0.baseAddress, 8, off_t(Journal.endOffset)) }
+        }
+        patch(version: 1, end: 0)
+        let two = FileBackend(directory: dir.path, durability: .buffered)
+        #expect(try two.open() == [a])
+        let bytes = try #require(FileManager.default.contents(atPath: dir.path + "/journal"))
+        let header = try #require(try Journal.decodeHeader(Array(bytes)))
+        #expect(header.version == Journal.version && header.end == bytes.count)
+        patch(version: 3, end: UInt64(bytes.count))
+        #expect(throws: StoreError.unsupportedFormat(path: "journal", found: "journal v3")) {
+            try FileBackend(directory: dir.path, durability: .buffered).open()
+        }
+    }
+
     @Test("appends, saves and deletes leave no file descriptor open (found by the benchmark: errno 24 after ~1,000 appends)")
     func noDescriptorLeak() throws {
         let dir = TemporaryDirectory()

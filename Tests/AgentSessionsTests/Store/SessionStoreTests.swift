@@ -289,6 +289,19 @@ struct SessionStoreTests {
         }
     }
 
+    @Test("a file not in the stored form that the message reader accepts (as adopted files may be) still loads, decoded",
+          arguments: ["{\"a\":1}\n\n{\"b\":2}\n", "\u{FEFF}{\"a\":1}\n{\"b\":2}\n", "{\"a\":\n1}\n"])
+    func lenientFiles(_ text: String) throws {
+        let bytes = Array(text.utf8)
+        let expected = try MessageReader.read(bytes, mode: .strict).messages
+        let decoded = try MessageLines.decode(bytes, id: "s", path: "/store")
+        #expect(decoded == expected)
+        #expect(decoded.allSatisfy { $0.storedText == nil })
+        #expect(throws: StoreError.corrupted(path: "/store/sessions/s.jsonl", reason: "line 2: blank line", quarantinedAt: nil)) {
+            try MessageLines.decode(Array("{\"a\":1}\n\n{\"b\":".utf8), id: "s", path: "/store")
+        }
+    }
+
     @Test("a date that is not a finite instant is rejected with invalid_date and nothing is written", arguments: BackendKind.allCases)
     func invalidDates(_ kind: BackendKind) async throws {
         try await withStore(kind) { store, _ in
@@ -340,6 +353,48 @@ struct SessionCostTests {
             try await store.saveSession("s", messages: conversation("s", cost: 0.25))
             for message in conversation("s", cost: 0.10) { try await store.appendMessages("s", [message]) }
             #expect(abs(try await store.session("s").totalCostUSD - 0.35) < 1e-12)
+        }
+    }
+
+    @Test("concurrent appends of results: the stored cost is always the cost of the stored messages", arguments: BackendKind.allCases)
+    func concurrentResults(_ kind: BackendKind) async throws {
+        try await withStore(kind) { store, _ in
+            try await store.saveSession("s", messages: conversation("s", cost: 0.5))
+            try await withThrowingTaskGroup(of: Void.self) { group in
+                for n in 1...40 {
+                    group.addTask {
+                        // Each append is a resumed run (init, then its result): the cost adds up every run.
+                        let run = try [#"{"type":"system","subtype":"init","session_id":"s"}"#,
+                                       #"{"type":"result","subtype":"success","total_cost_usd":\#(n)}"#].map { try Message(parsing: $0) }
+                        try await store.appendMessages("s", run)
+                    }
+                }
+                try await group.waitForAll()
+            }
+            let stored = try await store.loadSession("s")
+            #expect(stored.messages.count == conversation("s").count + 80)
+            #expect(stored.metadata.totalCostUSD == SessionCost.total(stored.messages))
+            #expect(stored.metadata.totalCostUSD == 0.5 + Double((1...40).reduce(0, +)))
+        }
+    }
+
+    @Test("an append of a result planned before another write to its session is planned again, so no run's cost is lost")
+    func stalePlan() async throws {
+        try await withStore(.file) { store, _ in
+            func run(_ cost: Int) throws -> [Message] {
+                try [#"{"type":"system","subtype":"init","session_id":"s"}"#,
+                     #"{"type":"result","subtype":"success","total_cost_usd":\#(cost)}"#].map { try Message(parsing: $0) }
+            }
+            try await store.saveSession("s", messages: conversation("s", cost: 0.5))
+            let actor = try #require(store.store.instance)
+            let append = try PreparedAppend("s", messages: try run(1), at: nil)
+            let plan = append.plan(actor)  // reads the stored messages now
+            try await store.appendMessages("s", try run(2))  // then the session changes
+            let outcome = try actor.table.write(plan)
+            #expect(outcome.result == nil && outcome.ticket == nil, "a stale plan writes nothing")
+            #expect(try await store.session("s").messageCount == conversation("s").count + 2)
+            let committed = try await actor.commit(append)  // planned again on the current state
+            #expect(committed.totalCostUSD == 3.5)
         }
     }
 

@@ -55,6 +55,27 @@ struct WriteIfFreeTests {
         #expect(try table.metadata("b") != nil)
     }
 
+    @Test("a write that fails in storage closes the table before releasing it: no later write runs on its state",
+          arguments: [true, false])
+    func failureCloses(_ ifFree: Bool) throws {
+        let dir = TemporaryDirectory()
+        defer { dir.remove() }
+        let backend = FileBackend(directory: dir.path, durability: .buffered)
+        let faults = FaultInjector()
+        backend.faults = faults
+        let table = try SessionTable(backend: backend, cacheBytes: 1 << 20)
+        defer { table.close(clean: false) }
+        let lines = jsonLines(0..<2)
+        _ = try table.write(Self.savePlan("a", lines))
+        faults.fail(.write, call: 1, errno: EIO)
+        #expect(throws: StoreError.self) {
+            _ = ifFree ? try table.writeIfFree(Self.savePlan("b", lines)) : try table.write(Self.savePlan("b", lines))
+        }
+        #expect(!table.isOpen)
+        #expect(throws: StoreError.unavailable(reason: "the store at \(dir.path) is closed")) { _ = try table.writeIfFree(Self.savePlan("c", lines)) }
+        #expect(throws: StoreError.unavailable(reason: "the store at \(dir.path) is closed")) { _ = try table.write(Self.savePlan("c", lines)) }
+    }
+
     @Test("a store whose lock another process holds still takes a write: it waits on the actor's queue, then lands")
     func facadeFallsBack() async throws {
         try await withStore(.file) { store, dir in
