@@ -493,11 +493,9 @@ public final class FileBackend: StorageBackend, IndexRestoring, NonBlockingWrite
         }
     }
 
-    /// Refuses, before anything is logged, an append whose session file is not a regular file
-    /// (a symbolic link planted in the store, a directory): appending would follow it or fail
-    /// after the log write.
     /// Opens the files the appends among `mutations` will extend, before anything is logged, and
-    /// refuses (nothing written) one that is not a regular file. Keyed by session id (several
+    /// refuses (nothing written) one that is not a regular file (a symbolic link planted in the
+    /// store, a directory, a FIFO: appending would follow it or fail after the log write). Keyed by session id (several
     /// appends to one session share the descriptor); the caller closes them. A missing file is
     /// left for the write itself to report, and a session also saved or deleted in the batch is
     /// not opened here (each append then opens the file it meets).
