@@ -249,44 +249,7 @@ struct JSONParser: ~Copyable {
             if c < 0x20 {
                 throw JSONParseError(code: .controlCharacterInString, offset: pos)
             }
-            // A backslash escape.
-            let escapeStart = pos
-            guard pos + 1 < end else { throw JSONParseError(code: .unexpectedEnd, offset: end) }
-            let e = base[pos + 1]
-            pos += 2
-            switch e {
-            case UInt8(ascii: "\""): scratch.append(0x22)
-            case UInt8(ascii: "\\"): scratch.append(0x5C)
-            case UInt8(ascii: "/"): scratch.append(0x2F)
-            case UInt8(ascii: "b"): scratch.append(0x08)
-            case UInt8(ascii: "f"): scratch.append(0x0C)
-            case UInt8(ascii: "n"): scratch.append(0x0A)
-            case UInt8(ascii: "r"): scratch.append(0x0D)
-            case UInt8(ascii: "t"): scratch.append(0x09)
-            case UInt8(ascii: "u"):
-                var scalar = try readHex4()
-                if scalar >= 0xD800 && scalar < 0xDC00 {
-                    // A high surrogate must be followed by an escaped low surrogate.
-                    guard pos >= end || base[pos] == UInt8(ascii: "\\") else {
-                        throw JSONParseError(code: .invalidUnicodeEscape, offset: escapeStart)
-                    }
-                    guard pos + 1 < end else { throw JSONParseError(code: .unexpectedEnd, offset: end) }
-                    guard base[pos + 1] == UInt8(ascii: "u") else {
-                        throw JSONParseError(code: .invalidUnicodeEscape, offset: escapeStart)
-                    }
-                    pos += 2
-                    let low = try readHex4()
-                    guard low >= 0xDC00 && low < 0xE000 else {
-                        throw JSONParseError(code: .invalidUnicodeEscape, offset: escapeStart)
-                    }
-                    scalar = 0x10000 + ((scalar - 0xD800) << 10) + (low - 0xDC00)
-                } else if scalar >= 0xDC00 && scalar < 0xE000 {
-                    throw JSONParseError(code: .invalidUnicodeEscape, offset: escapeStart)
-                }
-                appendUTF8(scalar)
-            default:
-                throw JSONParseError(code: .invalidEscape, offset: escapeStart)
-            }
+            appendUTF8(try readEscape())
         }
         if !nonASCII {
             return String(decoding: scratch, as: UTF8.self)
@@ -517,7 +480,7 @@ struct JSONParser: ~Copyable {
             let c = base[pos]
             if c == UInt8(ascii: "\"") { break }
             if c == UInt8(ascii: "\\") {
-                try skipEscape()
+                _ = try readEscape()
                 continue
             }
             if c < 0x20 {
@@ -534,34 +497,40 @@ struct JSONParser: ~Copyable {
         pos += 1
     }
 
-    /// Skips one escape (`pos` at its backslash) with the parser's rules, surrogate pairs included.
-    private mutating func skipEscape() throws(JSONParseError) {
+    /// Reads one escape (`pos` at its backslash) and returns the scalar it stands for; a
+    /// surrogate pair is one escape. Shared by the parser and the validator.
+    private mutating func readEscape() throws(JSONParseError) -> UInt32 {
         let escapeStart = pos
         guard pos + 1 < end else { throw JSONParseError(code: .unexpectedEnd, offset: end) }
         let e = base[pos + 1]
         pos += 2
         switch e {
-        case UInt8(ascii: "\""), UInt8(ascii: "\\"), UInt8(ascii: "/"), UInt8(ascii: "b"), UInt8(ascii: "f"),
-             UInt8(ascii: "n"), UInt8(ascii: "r"), UInt8(ascii: "t"):
-            return
+        case UInt8(ascii: "\""), UInt8(ascii: "\\"), UInt8(ascii: "/"): return UInt32(e)
+        case UInt8(ascii: "b"): return 0x08
+        case UInt8(ascii: "f"): return 0x0C
+        case UInt8(ascii: "n"): return 0x0A
+        case UInt8(ascii: "r"): return 0x0D
+        case UInt8(ascii: "t"): return 0x09
         case UInt8(ascii: "u"):
             let scalar = try readHex4()
-            if scalar >= 0xD800 && scalar < 0xDC00 {
-                guard pos >= end || base[pos] == UInt8(ascii: "\\") else {
-                    throw JSONParseError(code: .invalidUnicodeEscape, offset: escapeStart)
-                }
-                guard pos + 1 < end else { throw JSONParseError(code: .unexpectedEnd, offset: end) }
-                guard base[pos + 1] == UInt8(ascii: "u") else {
-                    throw JSONParseError(code: .invalidUnicodeEscape, offset: escapeStart)
-                }
-                pos += 2
-                let low = try readHex4()
-                guard low >= 0xDC00 && low < 0xE000 else {
-                    throw JSONParseError(code: .invalidUnicodeEscape, offset: escapeStart)
-                }
-            } else if scalar >= 0xDC00 && scalar < 0xE000 {
+            if scalar >= 0xDC00 && scalar < 0xE000 {
                 throw JSONParseError(code: .invalidUnicodeEscape, offset: escapeStart)
             }
+            guard scalar >= 0xD800 && scalar < 0xDC00 else { return scalar }
+            // A high surrogate must be followed by an escaped low surrogate.
+            guard pos >= end || base[pos] == UInt8(ascii: "\\") else {
+                throw JSONParseError(code: .invalidUnicodeEscape, offset: escapeStart)
+            }
+            guard pos + 1 < end else { throw JSONParseError(code: .unexpectedEnd, offset: end) }
+            guard base[pos + 1] == UInt8(ascii: "u") else {
+                throw JSONParseError(code: .invalidUnicodeEscape, offset: escapeStart)
+            }
+            pos += 2
+            let low = try readHex4()
+            guard low >= 0xDC00 && low < 0xE000 else {
+                throw JSONParseError(code: .invalidUnicodeEscape, offset: escapeStart)
+            }
+            return 0x10000 + ((scalar - 0xD800) << 10) + (low - 0xDC00)
         default:
             throw JSONParseError(code: .invalidEscape, offset: escapeStart)
         }

@@ -147,15 +147,21 @@ struct FileBackendTests {
         #expect(try FileManager.default.contentsOfDirectory(atPath: dir.path + "/quarantine").count == 1)
     }
 
+    /// Two open backends on one directory, as two processes would have; the first never checkpoints on its own.
+    static func twoBackends(_ path: String) throws -> (FileBackend, FileBackend) {
+        let one = FileBackend(directory: path, durability: .buffered, checkpointThreshold: 1 << 30)
+        let two = FileBackend(directory: path, durability: .buffered)
+        _ = try one.open()
+        _ = try two.open()
+        return (one, two)
+    }
+
     @Test("two backends on one directory see each other's writes, checkpoints included")
     func twoWriters() throws {
         let dir = TemporaryDirectory()
         defer { dir.remove() }
         let lines = jsonLines(0..<2)
-        let one = FileBackend(directory: dir.path, durability: .buffered, checkpointThreshold: 1 << 30)
-        let two = FileBackend(directory: dir.path, durability: .buffered)
-        _ = try one.open()
-        _ = try two.open()
+        let (one, two) = try Self.twoBackends(dir.path)
         let a = metadata("a", bytes: lines.count), b = metadata("b", bytes: lines.count)
         try Self.write(one, [.save(a, lines: lines)])
         #expect(try two.poll() == [.upsert(a)])
@@ -175,15 +181,12 @@ struct FileBackendTests {
         return (end, bytes.count)
     }
 
-    @Test("every write publishes the log's end in the header; a header without one (an older writer) is still followed")
+    @Test("every write publishes the log's end in the header; an end that is not the reader's position sends it to the log")
     func publishedEnd() throws {
         let dir = TemporaryDirectory()
         defer { dir.remove() }
         let lines = jsonLines(0..<2)
-        let one = FileBackend(directory: dir.path, durability: .buffered, checkpointThreshold: 1 << 30)
-        let two = FileBackend(directory: dir.path, durability: .buffered)
-        _ = try one.open()
-        _ = try two.open()
+        let (one, two) = try Self.twoBackends(dir.path)
         #expect(try Self.publishedEnd(dir.path) == (UInt64(Journal.headerSize), Journal.headerSize))
         for n in 0..<3 {
             let m = metadata("s\(n)", bytes: lines.count)
@@ -193,8 +196,8 @@ struct FileBackendTests {
             #expect(try two.poll() == [.upsert(m)])  // seen through the mapped header
             #expect(try two.poll().isEmpty)
         }
-        // A writer of an older version appends without publishing (its end field stays 0):
-        // readers see the mismatch and fall back to reading the log's size.
+        // An end that was not published (0, as while a checkpoint writes a new header): readers
+        // see the mismatch and fall back to reading the log's size.
         let late = metadata("late", bytes: lines.count)
         try Self.write(one, [.save(late, lines: lines)])
         let fd = open(dir.path + "/journal", O_WRONLY)
