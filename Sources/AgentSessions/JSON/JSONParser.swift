@@ -184,13 +184,7 @@ struct JSONParser: ~Copyable {
         let start = pos
         var high: UInt64 = 0
         while true {
-            // Eight bytes at a time while none is a quote, a backslash or a control byte.
-            while pos &+ 8 <= end {
-                let word = UnsafeRawPointer(base + pos).loadUnaligned(as: UInt64.self)
-                if JSONWordScan.needsEscape(word) { break }
-                high |= word
-                pos &+= 8
-            }
+            skipPlainWords(&high)
             guard pos < end else { throw JSONParseError(code: .unexpectedEnd, offset: end) }
             let c = base[pos]
             if c == UInt8(ascii: "\"") {
@@ -209,6 +203,18 @@ struct JSONParser: ~Copyable {
         }
     }
 
+
+    /// Advances eight bytes at a time while none is a quote, a backslash or a control byte,
+    /// or-ing the bytes passed into `high` (its top bits then say whether any was non-ASCII).
+    @inline(__always)
+    private mutating func skipPlainWords(_ high: inout UInt64) {
+        while pos &+ 8 <= end {
+            let word = UnsafeRawPointer(base + pos).loadUnaligned(as: UInt64.self)
+            if JSONWordScan.needsEscape(word) { return }
+            high |= word
+            pos &+= 8
+        }
+    }
 
     private func makeString(from start: Int, to stop: Int, maybeNonASCII: Bool) throws(JSONParseError) -> String {
         let bytes = UnsafeBufferPointer(start: base + start, count: stop - start)
@@ -470,12 +476,7 @@ struct JSONParser: ~Copyable {
         let start = pos
         var high: UInt64 = 0
         while true {
-            while pos &+ 8 <= end {
-                let word = UnsafeRawPointer(base + pos).loadUnaligned(as: UInt64.self)
-                if JSONWordScan.needsEscape(word) { break }
-                high |= word
-                pos &+= 8
-            }
+            skipPlainWords(&high)
             guard pos < end else { throw JSONParseError(code: .unexpectedEnd, offset: end) }
             let c = base[pos]
             if c == UInt8(ascii: "\"") { break }
