@@ -10,13 +10,16 @@ import Darwin
 /// Layout (`Docs/StorageFormat.md` has the byte-level format):
 /// - `FORMAT`: the format name and version.
 /// - `sessions/<id>.jsonl`: a session's messages, one JSON object per line (readable with
-///   `jq`); `sessions/<id>.meta.json`: its metadata as of the last checkpoint.
+///   `jq`).
+/// - `metadata.jsonl`: every session's metadata as of the last checkpoint (``MetadataCatalog``),
+///   so the index can be rebuilt without the snapshot.
 /// - `journal`: the write-ahead log. Every change is one checksummed record, written with one
 ///   `write` before the session files are touched; in durable mode one `fdatasync` of this file
 ///   (shared by concurrent writers) is the only sync on a write's path.
 /// - `index.snapshot`: the whole index at the last checkpoint, so opening reads one file plus the
-///   log records after it. A checkpoint (when the log passes its threshold, and at close) writes
-///   the metadata files, syncs the file system, writes the snapshot and empties the log.
+///   log records after it. A checkpoint (when the log passes its threshold, and at close) appends
+///   the changed sessions' metadata to the catalog, syncs the file system, writes the snapshot and
+///   empties the log.
 /// - `lock`: `flock` target. Writers hold it exclusively; so several processes can share a store.
 /// - `quarantine/`: files that could not be read, moved aside, never deleted.
 public final class FileBackend: StorageBackend, IndexRestoring, NonBlockingWrites {
@@ -38,13 +41,14 @@ public final class FileBackend: StorageBackend, IndexRestoring, NonBlockingWrite
         set { io.faults = newValue }
     }
     private var io = FileIO()
-    /// Derives metadata from the message lines of a session file that lacks its `.meta.json`.
+    /// Derives metadata from the message lines of a session file that has none in the catalog.
     var deriveMetadata: (@Sendable (_ id: String, _ lines: [UInt8], _ modified: Date) -> SessionMetadata?)?
 
     private let sessionsDirectory: String
     private let quarantineDirectory: String
     private let journalPath: String
     private let snapshotPath: String
+    private var catalog: MetadataCatalog { MetadataCatalog(path: directory + "/metadata.jsonl", directory: directory, io: io) }
     private var lockFD: Int32 = -1
     private var journalFD: Int32 = -1
     private var generation: UInt64 = 0
@@ -95,12 +99,13 @@ public final class FileBackend: StorageBackend, IndexRestoring, NonBlockingWrite
     }
 
     func sessionPath(_ id: String) -> String { "\(sessionsDirectory)/\(id).jsonl" }
-    private func metaPath(_ id: String) -> String { "\(sessionsDirectory)/\(id).meta.json" }
+    /// Where versions before the catalog kept a session's metadata (still read when rebuilding).
+    private func legacyMetaPath(_ id: String) -> String { "\(sessionsDirectory)/\(id).meta.json" }
 
     // MARK: Opening and recovery
 
     /// Creates or opens the directory, checks its format, and recovers the index from the
-    /// snapshot and the log (or, without a usable snapshot, from every metadata file).
+    /// snapshot and the log (or, without a usable snapshot, from the metadata catalog).
     /// - Throws: ``StoreError/readOnly(path:)`` when the directory cannot be created or written
     ///   (permissions, a read-only file system); other ``StoreError``s for other failures.
     public func open() throws(StoreError) -> [SessionMetadata] {
@@ -294,20 +299,29 @@ public final class FileBackend: StorageBackend, IndexRestoring, NonBlockingWrite
 
     // MARK: Rebuilding from the session files
 
-    /// Reads every `.meta.json`: the index as of the last checkpoint, before the log is replayed
-    /// over it. Also returns the ids that have a `.jsonl` file.
+    /// The index as of the last checkpoint, before the log is replayed over it: the catalog, and
+    /// for sessions it does not name, the `.meta.json` files of versions before it. Also returns
+    /// the ids that have a `.jsonl` file.
     private func scanSessionFiles() throws(StoreError) -> (index: [String: SessionMetadata], lineFiles: Set<String>) {
+        let contents = try catalog.read()
+        if !contents.badLines.isEmpty {
+            // Kept for inspection; those lines' sessions get metadata derived from their messages.
+            let lines = contents.badLines.prefix(10).map(String.init).joined(separator: ", ")
+            try quarantineCopy(catalog.path, reason: "metadata catalog lines \(lines) cannot be decoded")
+        }
         let names: [String]
         do { names = try FileManager.default.contentsOfDirectory(atPath: sessionsDirectory) } catch {
             throw .storageFailure(path: sessionsDirectory, operation: "readdir", errno: EIO)
         }
-        var index: [String: SessionMetadata] = [:]
+        var index = contents.index
         var lineFiles: Set<String> = []
         for name in names where !name.hasPrefix(".") {
             if name.hasSuffix(".meta.json") {
+                let id = String(name.dropLast(10))
+                guard index[id] == nil, !contents.deleted.contains(id) else { continue }
                 let path = sessionsDirectory + "/" + name
-                if let bytes = try io.readFile(path, followLinks: false), let m = MetadataFile.decode(bytes) {
-                    index[m.id] = m
+                if let bytes = try io.readFile(path, followLinks: false), let m = MetadataFile.decode(bytes), m.id == id {
+                    index[id] = m
                 } else {
                     try quarantine(path, reason: "metadata file cannot be parsed")
                 }
@@ -318,8 +332,9 @@ public final class FileBackend: StorageBackend, IndexRestoring, NonBlockingWrite
         return (index, lineFiles)
     }
 
-    /// After a rebuild: derives metadata for session files that have none, and quarantines
-    /// what cannot be matched up (a `.jsonl` that cannot be parsed, a `.meta.json` without its `.jsonl`).
+    /// After a rebuild: derives metadata for session files that have none, and drops metadata
+    /// without its session file (quarantining a `.meta.json` of an earlier version). Both are
+    /// recorded in the catalog at the next checkpoint; a `.jsonl` that cannot be parsed is quarantined.
     private func resolveOrphans(_ files: inout (index: [String: SessionMetadata], lineFiles: Set<String>)) throws(StoreError) {
         for id in files.lineFiles where files.index[id] == nil {
             let path = sessionPath(id)
@@ -335,15 +350,29 @@ public final class FileBackend: StorageBackend, IndexRestoring, NonBlockingWrite
         }
         for id in files.index.keys where !files.lineFiles.contains(id) {
             files.index[id] = nil
-            try quarantine(metaPath(id), reason: "metadata file without its session file")
+            dirty[id] = .some(nil)
+            if FileManager.default.fileExists(atPath: legacyMetaPath(id)) {
+                try quarantine(legacyMetaPath(id), reason: "metadata file without its session file")
+            }
         }
     }
 
     private func quarantine(_ path: String, reason: String) throws(StoreError) {
-        let name = (path as NSString).lastPathComponent
-        let target = "\(quarantineDirectory)/\(name).\(Int(Date().timeIntervalSince1970))"
+        let target = quarantineTarget(path)
         try io.rename(path, target)
         quarantined.append("\(target): \(reason)")
+    }
+
+    /// Quarantines a copy of `path`, leaving the file in use.
+    private func quarantineCopy(_ path: String, reason: String) throws(StoreError) {
+        guard let bytes = try io.readFile(path, followLinks: false) else { return }
+        let target = quarantineTarget(path)
+        try io.writeAtomically(bytes, to: target, directory: quarantineDirectory, sync: false)
+        quarantined.append("\(target): \(reason)")
+    }
+
+    private func quarantineTarget(_ path: String) -> String {
+        "\(quarantineDirectory)/\((path as NSString).lastPathComponent).\(Int(Date().timeIntervalSince1970))"
     }
 
     // MARK: Writing
@@ -484,7 +513,7 @@ public final class FileBackend: StorageBackend, IndexRestoring, NonBlockingWrite
             default: throw error
             }
             let id = record.mutation.id
-            for path in [sessionPath(id), metaPath(id)] where (try? FileManager.default.attributesOfItem(atPath: path)) != nil {
+            for path in [sessionPath(id), legacyMetaPath(id)] where (try? FileManager.default.attributesOfItem(atPath: path)) != nil {
                 try quarantine(path, reason: "cannot apply a logged change to session \(StoreError.quote(id)): \(error)")
             }
             try io.pwriteAll(journalFD, [1, 0, 0, 0], at: record.offset + Journal.appliedFlagOffset, path: journalPath)
@@ -561,23 +590,17 @@ public final class FileBackend: StorageBackend, IndexRestoring, NonBlockingWrite
             break
         case .delete(let id):
             try POSIX.unlink(sessionPath(id))
-            try POSIX.unlink(metaPath(id))
+            try POSIX.unlink(legacyMetaPath(id))
         }
         try io.pwriteAll(journalFD, [1, 0, 0, 0], at: record.offset + Journal.appliedFlagOffset, path: journalPath)
     }
 
-    /// Writes the metadata files of every session changed since the last checkpoint, makes all
-    /// files durable, writes the snapshot of `image` and starts a new, empty log generation.
+    /// Appends the metadata of every session changed since the last checkpoint to the catalog,
+    /// makes all files durable, writes the snapshot of `image` and starts a new, empty log generation.
     private func checkpoint(_ image: IndexImage) throws(StoreError) {
-        for (id, metadata) in dirty {
-            if let metadata {
-                try io.writeAtomically(MetadataFile.encode(metadata), to: metaPath(id), directory: sessionsDirectory, sync: false)
-            } else {
-                try POSIX.unlink(metaPath(id))
-            }
-        }
+        try catalog.append(dirty) { image.records }
         try io.syncFileSystem(
-            journalFD, paths: dirty.keys.flatMap { [sessionPath($0), metaPath($0)] }, directories: [sessionsDirectory])
+            journalFD, paths: [catalog.path] + dirty.keys.map(sessionPath), directories: [sessionsDirectory, directory])
         try writeSnapshot(generation: generation + 1, image: image)
         try resetJournal(generation: generation + 1)
         durability?.noteSynced(DurabilityTicket(generation: generation, offset: position))

@@ -89,6 +89,9 @@ package final class FaultInjector: Sendable {
     private struct State {
         var counts: [Call: Int] = [:]
         var planned: [Call: [Int: Int32]] = [:]
+        /// Failures planned on a path: the kind, the path's ending, how many matching calls to let
+        /// through first, the errno.
+        var plannedOnPath: [(call: Call, suffix: String, skip: Int, errno: Int32)] = []
         var failures: [(Call, String)] = []
     }
 
@@ -105,6 +108,11 @@ package final class FaultInjector: Sendable {
         }
     }
 
+    /// Makes the `n`th call of `kind` from now on a path ending in `suffix` fail with `errno`.
+    package func fail(_ kind: Call, call n: Int = 1, onPathEndingIn suffix: String, errno: Int32) {
+        state.withLock { $0.plannedOnPath.append((kind, suffix, n - 1, errno)) }
+    }
+
     /// How many calls of `kind` have been made.
     package func count(_ kind: Call) -> Int { state.withLock { $0.counts[kind] ?? 0 } }
 
@@ -115,7 +123,16 @@ package final class FaultInjector: Sendable {
         let failure: Int32? = state.withLock { state in
             let n = (state.counts[kind] ?? 0) + 1
             state.counts[kind] = n
-            guard let code = state.planned[kind]?.removeValue(forKey: n) else { return nil }
+            var code = state.planned[kind]?.removeValue(forKey: n)
+            for i in state.plannedOnPath.indices.reversed()
+            where state.plannedOnPath[i].call == kind && path.hasSuffix(state.plannedOnPath[i].suffix) {
+                if state.plannedOnPath[i].skip == 0 {
+                    code = state.plannedOnPath.remove(at: i).errno
+                } else {
+                    state.plannedOnPath[i].skip -= 1
+                }
+            }
+            guard let code else { return nil }
             state.failures.append((kind, path))
             return code
         }

@@ -1,6 +1,7 @@
 import Foundation
 
-/// The `sessions/<id>.meta.json` format: a session's metadata as one JSON object.
+/// A session's metadata as one JSON object: a line of `metadata.jsonl` (``MetadataCatalog``), and
+/// the whole of a `sessions/<id>.meta.json` file written by versions before the catalog.
 ///
 /// Dates appear twice: as ISO-8601 text for people (`created_at`) and as the exact seconds
 /// since Foundation's reference date, 2001-01-01T00:00:00Z (`created_at_ref`), which is how

@@ -99,7 +99,7 @@ struct FileBackendTests {
         #expect(try again.readMessages(m) == lines)
     }
 
-    @Test("checkpoints write the snapshot and metadata files and empty the log")
+    @Test("checkpoints write the snapshot and the metadata catalog and empty the log")
     func checkpoint() throws {
         let dir = TemporaryDirectory()
         defer { dir.remove() }
@@ -113,9 +113,11 @@ struct FileBackendTests {
             try Self.write(backend, [.save(m, lines: lines)], index: index)
         }
         #expect(try FileManager.default.attributesOfItem(atPath: dir.path + "/journal")[.size] as? Int == Journal.headerSize)
-        #expect(FileManager.default.fileExists(atPath: dir.path + "/sessions/s3.meta.json"))
+        let catalog = try #require(FileManager.default.contents(atPath: dir.path + "/metadata.jsonl"))
+        #expect(catalog.split(separator: UInt8(ascii: "\n")).count == 5, "one line per checkpointed change")
+        #expect(!FileManager.default.fileExists(atPath: dir.path + "/sessions/s3.meta.json"), "no file per session")
         #expect(Self.sorted(try FileBackend(directory: dir.path).open()) == index)
-        // Without the snapshot, the metadata files rebuild the same index.
+        // Without the snapshot, the catalog rebuilds the same index.
         try FileManager.default.removeItem(atPath: dir.path + "/index.snapshot")
         #expect(Self.sorted(try FileBackend(directory: dir.path).open()) == index)
     }
@@ -130,7 +132,7 @@ struct FileBackendTests {
             let backend = FileBackend(directory: dir.path, durability: .buffered)
             _ = try backend.open()
             try Self.write(backend, [.save(a, lines: lines)])
-            try backend.close(index: [a])  // checkpoint: a is in the snapshot and a.meta.json
+            try backend.close(index: [a])  // checkpoint: a is in the snapshot and the catalog
         }
         do {
             let backend = FileBackend(directory: dir.path, durability: .buffered)
