@@ -98,4 +98,22 @@ struct JSONValidatorTests {
             #expect(Self.validate(value.serialized()) == nil)
         }
     }
+
+    @Test("the top-level type member, read without decoding", arguments: [
+        (#"{"type":"user","a":{"type":"x"}}"#, "user"), (#"{"a":[{"type":"x"}],"type":"result"}"#, "result"),
+        (#"{"a":{"type":"x"}}"#, "absent"), (#"[{"type":"x"}]"#, "absent"), (#""type""#, "absent"),
+        (#"{"type":"us\u0065r"}"#, "undecided"), (#"{"typ\u0065":"user"}"#, "undecided"),
+        (#"{"type":"user","typ\u0065":"x"}"#, "undecided"), (#"{"type":"a","type":"b"}"#, "undecided"),
+        (#"{"type":1}"#, "undecided"), (#"{"type":null}"#, "undecided"), (#"{"type":""}"#, ""),
+    ])
+    func typeMember(_ text: String, _ expected: String) throws {
+        var parser = JSONParser()
+        let bytes = Array(text.utf8)
+        let member = try bytes.withUnsafeBytes { raw throws(JSONParseError) in try parser.validate(raw) }
+        switch member {
+        case .absent: #expect(expected == "absent")
+        case .undecided: #expect(expected == "undecided")
+        case .plain(let range): #expect(String(decoding: bytes[range], as: UTF8.self) == expected)
+        }
+    }
 }

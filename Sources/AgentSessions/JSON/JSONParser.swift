@@ -19,6 +19,19 @@ struct JSONParser: ~Copyable {
     private var values = JSONScratchStack<JSONValue>(capacity: 16)
     private var members = JSONScratchStack<JSONObject.Member>(capacity: 16)
     private var scratch: [UInt8] = []
+    /// What ``validate(_:)`` saw of a top-level `type` member.
+    private var typeMember = TypeMember.absent
+
+    /// The top-level `type` member of an object, as ``validate(_:)`` reports it without decoding.
+    enum TypeMember: Equatable {
+        /// No such member (or the text is not an object).
+        case absent
+        /// A string value written without escapes: the offsets of its text, quotes excluded.
+        case plain(Range<Int>)
+        /// Present, but telling its value needs decoding: not a string, a string with escapes,
+        /// the key written twice, or any top-level key written with escapes.
+        case undecided
+    }
 
     init() {}
 
@@ -54,8 +67,11 @@ struct JSONParser: ~Copyable {
     /// needs the standard library's conversion. Error codes match the parser's; offsets may differ
     /// for invalid UTF-8 (the validator reports the first bad byte of the string's raw text).
     /// - Parameter buffer: The bytes; offsets in errors are relative to its start.
+    /// - Returns: For an object, what it holds under the top-level key `type` (the store reads a
+    ///   message's type this way to decide whether it needs decoding).
     /// - Throws: ``JSONParseError``, as ``parse(_:)`` would.
-    mutating func validate(_ buffer: UnsafeRawBufferPointer) throws(JSONParseError) {
+    @discardableResult
+    mutating func validate(_ buffer: UnsafeRawBufferPointer) throws(JSONParseError) -> TypeMember {
         guard let start = buffer.baseAddress, buffer.count > 0 else {
             throw JSONParseError(code: .unexpectedEnd, offset: 0)
         }
@@ -63,12 +79,14 @@ struct JSONParser: ~Copyable {
         end = buffer.count
         pos = 0
         depth = 0
+        typeMember = .absent
         skipWhitespace()
         try skipValue()
         skipWhitespace()
         if pos != end {
             throw JSONParseError(code: .trailingData, offset: pos)
         }
+        return typeMember
     }
 
     // MARK: - Values
@@ -445,7 +463,9 @@ struct JSONParser: ~Copyable {
                 guard base[pos] == UInt8(ascii: "\"") else {
                     throw JSONParseError(code: .unexpectedCharacter, offset: pos)
                 }
+                let key = pos
                 try skipString()
+                let isType = depth == 1 && isTypeKey(key)
                 skipWhitespace()
                 guard pos < end else { throw JSONParseError(code: .unexpectedEnd, offset: end) }
                 guard base[pos] == UInt8(ascii: ":") else {
@@ -453,7 +473,9 @@ struct JSONParser: ~Copyable {
                 }
                 pos += 1
                 skipWhitespace()
+                let value = pos
                 try skipValue()
+                if isType { noteType(value) }
             } while try nextElement(closing: UInt8(ascii: "}"))
             depth -= 1
         case UInt8(ascii: "["):
@@ -466,6 +488,28 @@ struct JSONParser: ~Copyable {
         case UInt8(ascii: "-"), UInt8(ascii: "0")...UInt8(ascii: "9"): _ = try parseNumber()
         default: throw JSONParseError(code: .unexpectedCharacter, offset: pos)
         }
+    }
+
+    /// Whether the top-level key just skipped (its opening quote at `start`) is `type`; a key with
+    /// an escape might decode to `type`, so it makes the type undecided.
+    private mutating func isTypeKey(_ start: Int) -> Bool {
+        let text = UnsafeBufferPointer(start: base + start + 1, count: pos - start - 2)
+        if text.contains(UInt8(ascii: "\\")) {
+            typeMember = .undecided
+            return false
+        }
+        return text.elementsEqual("type".utf8)
+    }
+
+    /// Records the top-level `type` member's value, skipped from `start` to `pos`.
+    private mutating func noteType(_ start: Int) {
+        guard typeMember == .absent, base[start] == UInt8(ascii: "\"") else {
+            typeMember = .undecided
+            return
+        }
+        let text = start + 1..<pos - 1
+        let escaped = UnsafeBufferPointer(start: base + text.lowerBound, count: text.count).contains(UInt8(ascii: "\\"))
+        typeMember = escaped ? .undecided : .plain(text)
     }
 
     /// Skips a string (`pos` at its opening quote), checking its escapes and, when it has

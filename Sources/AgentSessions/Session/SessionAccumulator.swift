@@ -4,7 +4,7 @@ struct SessionAccumulator {
     private var systemSessionID: String?
     private var anySessionID: String?
     private var messageCount = 0
-    private var assistantMessages = 0
+    private(set) var assistantMessages = 0
     private var apiMessageIDs: Set<String> = []
     private var anonymousAPIMessages = 0
     private var usageByID: [String: TokenUsage] = [:]
@@ -80,6 +80,13 @@ struct SessionAccumulator {
             break
         }
     }
+
+    /// Whether a user prompt has been seen (later user messages cannot change the summary).
+    var knowsUserPrompt: Bool { firstUserPrompt != nil }
+
+    /// Whether an assistant message's model and text have been seen (later assistant messages
+    /// can change only the counts and the usage).
+    var knowsAssistantFacts: Bool { assistantModel != nil && firstAssistantText != nil }
 
     var summary: SessionSummary {
         var usage = anonymousUsage

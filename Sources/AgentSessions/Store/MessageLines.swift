@@ -12,26 +12,6 @@ enum MessageLines {
         return writer.bytes()
     }
 
-    /// Whether `text`, which parsed into `messageCount` messages, is already in the stored form,
-    /// so a save can keep it byte for byte instead of re-encoding the messages: it ends with `\n`,
-    /// every line starts with `{` (no blank lines, no byte-order mark, no leading whitespace, no
-    /// array lines), and it has one line per message (not one object spread over several lines,
-    /// which the reader accepts as a whole document).
-    static func isStoredForm(_ text: [UInt8], messageCount: Int) -> Bool {
-        guard text.first == UInt8(ascii: "{"), text.last == UInt8(ascii: "\n") else { return false }
-        return text.withUnsafeBytes { raw in
-            let base = raw.baseAddress!
-            var position = 0, lines = 0
-            while let newline = memchr(base + position, 0x0A, raw.count - position) {
-                position = base.distance(to: UnsafeRawPointer(newline)) + 1
-                lines += 1
-                if position == raw.count { return lines == messageCount }
-                if raw[position] != UInt8(ascii: "{") { return false }
-            }
-            return false
-        }
-    }
-
     /// Rejects messages that could be stored but not read back: nesting deeper than
     /// ``JSONValue/maximumNestingDepth`` (the parser's limit) and non-finite numbers (JSON has no
     /// NaN or infinity). Messages parsed from text already pass; this guards values built in code.
@@ -106,7 +86,7 @@ enum MessageLines {
     /// Calls `body` with the 1-based number and the byte range of each `\n`-terminated line
     /// (without its newline and trailing `\r` or spaces) until it returns false. A last line
     /// without a newline counts too.
-    private static func forEachLine(_ bytes: [UInt8], _ body: (Int, Range<Int>) -> Bool) {
+    static func forEachLine(_ bytes: [UInt8], _ body: (Int, Range<Int>) -> Bool) {
         bytes.withUnsafeBytes { raw in
             guard let base = raw.baseAddress else { return }
             var start = 0, number = 1

@@ -75,11 +75,11 @@ struct SessionArchive: Sendable {
             for tag in tags {
                 do { try SessionID.validateTag(tag) } catch { throw bad(number, error.description) }
             }
-            let facts = Session.summarize(messages)
+            let facts = StoredFacts(messages)
             let metadata = SessionMetadata(
                 id: id, createdAt: created, updatedAt: updated, messageCount: messages.count,
-                totalCostUSD: value["total_cost_usd"]?.doubleValue ?? SessionCost.total(messages),
-                turnCount: value["turn_count"]?.intValue ?? facts.turns.assistantMessages, tags: tags,
+                totalCostUSD: value["total_cost_usd"]?.doubleValue ?? facts.cost,
+                turnCount: value["turn_count"]?.intValue ?? facts.turnCount, tags: tags,
                 summary: value["summary"]?.stringValue ?? facts.summary, model: value["model"]?.stringValue ?? facts.model,
                 byteSize: 0)
             entries.append(Entry(metadata: metadata, messages: messages))

@@ -43,10 +43,10 @@ extension SessionStore {
             let file = FileBackend(directory: resolvedDirectory, durability: durability, checkpointThreshold: checkpointBytes)
             file.deriveMetadata = { id, lines, modified in
                 guard let messages = try? MessageReader.read(lines, mode: .strict).messages else { return nil }
-                let facts = Session.summarize(messages)
+                let facts = StoredFacts(messages)
                 return SessionMetadata(
                     id: id, createdAt: messages.first?.timestamp ?? modified, updatedAt: modified,
-                    messageCount: messages.count, totalCostUSD: SessionCost.total(messages), turnCount: facts.turns.assistantMessages,
+                    messageCount: messages.count, totalCostUSD: facts.cost, turnCount: facts.turnCount,
                     tags: [], summary: facts.summary, model: facts.model, byteSize: lines.count)
             }
             return file

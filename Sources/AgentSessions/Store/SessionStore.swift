@@ -232,10 +232,11 @@ public final class SessionStore: Sendable {
 
     /// Saves a session from JSON-lines bytes (as a transcript file or `stream-json` output holds them).
     ///
-    /// The text is parsed (off the store actor) with ``MessageReader`` in strict mode; when it is
-    /// already one JSON object per line, each line starting with `{` and ending in
-    /// `\n`, it is stored byte for byte, otherwise the parsed messages are re-encoded. Otherwise as
-    /// ``saveSession(_:messages:tags:summary:createdAt:updatedAt:)``.
+    /// Text already in the stored form (one JSON object per line, each line starting with `{`, a
+    /// `\n` after the last) is validated line by line and stored byte for byte; only the lines its
+    /// metadata depends on are decoded. Anything else is parsed with ``MessageReader`` in strict
+    /// mode and the messages re-encoded. Both happen on the caller's task, not the store actor's.
+    /// Otherwise as ``saveSession(_:messages:tags:summary:createdAt:updatedAt:)``.
     /// - Throws: ``StoreError/invalidMessage(id:index:reason:)`` naming the first line that does
     ///   not parse (nothing is written); the errors of the other `saveSession`.
     @discardableResult
@@ -243,9 +244,9 @@ public final class SessionStore: Sendable {
         _ id: String, jsonLines: [UInt8], tags: [String] = [], summary: String? = nil,
         createdAt: Date? = nil, updatedAt: Date? = nil
     ) async throws(StoreError) -> SessionMetadata {
-        let messages = try SessionStoreActor.parse(jsonLines, id: id)  // parse off the actor
+        // Scanned or parsed here, off the store actor.
         let prepared = try PreparedSave(
-            id, messages: messages, parsedFrom: jsonLines, tags: tags, summary: summary, createdAt: createdAt, updatedAt: updatedAt)
+            id, jsonLines: jsonLines, tags: tags, summary: summary, createdAt: createdAt, updatedAt: updatedAt)
         return try await write(prepared)
     }
 

@@ -128,14 +128,6 @@ public actor SessionStoreActor: SupervisedChild {
         try await commit(PreparedSave(id, messages: messages, tags: tags, summary: summary, createdAt: createdAt, updatedAt: updatedAt))
     }
 
-    static func parse(_ bytes: [UInt8], id: String) throws(StoreError) -> [Message] {
-        do {
-            return try MessageReader.read(bytes, mode: .strict).messages
-        } catch {
-            throw .invalidMessage(id: id, index: max(0, (error.lineNumber ?? 1) - 1), reason: "\(error)")
-        }
-    }
-
     /// Appends messages to a stored session; `updatedAt` becomes `at` (default now).
     ///
     /// Turn counts add up. When a `result` is appended, the cost is recomputed as the sum of each
@@ -236,42 +228,67 @@ extension StoreWrite {
 /// A validated save, encoded and summarised, ready to commit.
 struct PreparedSave: StoreWrite {
     let id: String
-    let messages: [Message]
     let lines: [UInt8]
     /// The messages over `lines`, as the cache keeps them (text, not decoded trees).
     let cached: [Message]
-    let facts: SessionSummary
-    let cost: Double
+    let facts: StoredFacts
     let tags: [String]
     let summary: String?
     let createdAt: Date?
     let updatedAt: Date?
 
-    /// - Parameter text: the JSON-lines text `messages` were parsed from, stored as given when it
-    ///   is already in the stored form (``MessageLines/isStoredForm(_:messageCount:)``); otherwise re-encoded.
+    /// A save of messages built in code or parsed: checked (``MessageLines/validate(_:id:)``) and
+    /// encoded in the stored form.
     init(
-        _ id: String, messages: [Message], parsedFrom text: [UInt8]? = nil, tags: [String], summary: String?,
-        createdAt: Date?, updatedAt: Date?
+        _ id: String, messages: [Message], tags: [String], summary: String?, createdAt: Date?, updatedAt: Date?
     ) throws(StoreError) {
-        try SessionID.validate(id)
-        for tag in tags { try SessionID.validateTag(tag) }
-        try SessionID.validateDate(createdAt, "createdAt", id: id)
-        try SessionID.validateDate(updatedAt, "updatedAt", id: id)
-        self.id = id
-        self.messages = messages
-        if let text, MessageLines.isStoredForm(text, messageCount: messages.count) {
-            lines = text  // parsed text passes validation by construction
-        } else {
-            try MessageLines.validate(messages, id: id)
-            lines = MessageLines.encode(messages)
+        try Self.validate(id, tags: tags, createdAt: createdAt, updatedAt: updatedAt)
+        try MessageLines.validate(messages, id: id)
+        let lines = MessageLines.encode(messages)
+        self.init(id, lines: lines, cached: MessageLines.messages(ofStored: lines), facts: StoredFacts(messages),
+                  tags: tags, summary: summary, createdAt: createdAt, updatedAt: updatedAt)
+    }
+
+    /// A save of JSON-lines text. Text already in the stored form with every line valid is kept
+    /// byte for byte and scanned, not decoded (``StoredFacts/scanning(_:)``); anything else is
+    /// parsed with ``MessageReader`` in strict mode and re-encoded.
+    /// - Throws: ``StoreError/invalidMessage(id:index:reason:)`` naming the first line that does
+    ///   not parse; the id, tag and date errors of a save.
+    init(
+        _ id: String, jsonLines text: [UInt8], tags: [String], summary: String?, createdAt: Date?, updatedAt: Date?
+    ) throws(StoreError) {
+        if let (messages, facts) = StoredFacts.scanning(text) {
+            try Self.validate(id, tags: tags, createdAt: createdAt, updatedAt: updatedAt)
+            self.init(id, lines: text, cached: messages, facts: facts, tags: tags, summary: summary, createdAt: createdAt,
+                      updatedAt: updatedAt)
+            return
         }
-        cached = MessageLines.messages(ofStored: lines)
-        facts = Session.summarize(messages)
-        cost = SessionCost.total(messages)
+        let messages: [Message]
+        do { messages = try MessageReader.read(text, mode: .strict).messages } catch {
+            throw .invalidMessage(id: id, index: max(0, (error.lineNumber ?? 1) - 1), reason: "\(error)")
+        }
+        try self.init(id, messages: messages, tags: tags, summary: summary, createdAt: createdAt, updatedAt: updatedAt)
+    }
+
+    private init(
+        _ id: String, lines: [UInt8], cached: [Message], facts: StoredFacts, tags: [String], summary: String?,
+        createdAt: Date?, updatedAt: Date?
+    ) {
+        self.id = id
+        self.lines = lines
+        self.cached = cached
+        self.facts = facts
         self.tags = tags
         self.summary = summary
         self.createdAt = createdAt
         self.updatedAt = updatedAt
+    }
+
+    private static func validate(_ id: String, tags: [String], createdAt: Date?, updatedAt: Date?) throws(StoreError) {
+        try SessionID.validate(id)
+        for tag in tags { try SessionID.validateTag(tag) }
+        try SessionID.validateDate(createdAt, "createdAt", id: id)
+        try SessionID.validateDate(updatedAt, "updatedAt", id: id)
     }
 
     /// Saves over 1 MiB are written on the actor's queue, off the cooperative pool.
@@ -282,7 +299,7 @@ struct PreparedSave: StoreWrite {
         return { (index) throws(StoreError) in
             let metadata = SessionMetadata(
                 id: id, createdAt: index[id]?.createdAt ?? createdAt ?? time, updatedAt: updatedAt ?? time,
-                messageCount: messages.count, totalCostUSD: cost, turnCount: facts.turns.assistantMessages,
+                messageCount: cached.count, totalCostUSD: facts.cost, turnCount: facts.turnCount,
                 tags: tags, summary: summary ?? facts.summary, model: facts.model, byteSize: lines.count)
             return ([.save(metadata, lines: lines)], [.replace(id: id, messages: cached, bytes: lines.count)], metadata)
         }

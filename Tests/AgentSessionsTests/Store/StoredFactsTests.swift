@@ -1,0 +1,65 @@
+import Foundation
+import Testing
+@testable import AgentSessions
+import TestSupport
+
+@Suite("StoredFacts: a save's facts scanned from its text equal those of the parsed messages")
+struct StoredFactsTests {
+    /// Lines that exercise every branch of the scan: each type the facts read, types that can only
+    /// be told by decoding (escaped values or keys, a repeated key, a non-string), and lines the
+    /// facts ignore.
+    static let catalogue: [String] = [
+        #"{"type":"system","subtype":"init","session_id":"s","model":"claude-a"}"#,
+        #"{"type":"system","subtype":"init","session_id":"s"}"#,
+        #"{"type":"system","subtype":"compact_boundary"}"#,
+        #"{"type":"user","message":{"role":"user","content":""}}"#,
+        #"{"type":"user","message":{"role":"user","content":"Fix the \"bug\" → now"}}"#,
+        #"{"type":"user","message":{"role":"user","content":[{"type":"tool_result","content":"ok"}]}}"#,
+        #"{"type":"user","message":{"role":"user","content":[{"type":"text","text":"second prompt"}]}}"#,
+        #"{"type":"assistant","message":{"id":"m1","model":"claude-b","content":[{"type":"text","text":"step ✓"}]}}"#,
+        #"{"type":"assistant","message":{"id":"m2","content":[{"type":"tool_use","name":"Bash","input":{"type":"x"}}]}}"#,
+        #"{"type":"assistant","message":{"id":"m3","model":"claude-c","content":[]}}"#,
+        #"{"type":"assistant","message":{"content":[{"type":"text","text":"no id, no model"}]}}"#,
+        #"{"message":{"type":"assistant"},"type":"assistant"}"#,
+        #"{"type":"result","subtype":"success","total_cost_usd":0.25,"num_turns":2}"#,
+        #"{"type":"result","subtype":"error","total_cost_usd":1.5}"#,
+        #"{"type":"assist\u0061nt","message":{"model":"claude-escaped","content":"escaped type"}}"#,
+        #"{"typ\u0065":"result","total_cost_usd":0.75}"#,
+        #"{"type":"user","type":"assistant","message":{"model":"claude-twice","content":"repeated key"}}"#,
+        #"{"type":7,"message":{"content":"numeric type"}}"#,
+        #"{"type":"stream_event","event":{"type":"assistant"}}"#,
+        #"{"subtype":"no type at all","total_cost_usd":9}"#,
+        #"{"type":"result","total_cost_usd":0.5}  "#,
+        "{\"type\":\"assistant\",\"message\":{\"model\":\"claude-crlf\",\"content\":\"crlf\"}}\r",
+    ]
+
+    @Test("2,000 random transcripts: the same messages and facts as parsing and summarising every line")
+    func sameAsParsing() throws {
+        var random = SplitMix64(state: 0x5CA1AB1E)
+        for _ in 0..<2_000 {
+            let lines = (0..<(1 + random.below(14))).map { _ in Self.catalogue[random.below(Self.catalogue.count)] }
+            let text = Array((lines.joined(separator: "\n") + "\n").utf8)
+            let parsed = try MessageReader.read(text, mode: .strict).messages
+            let scanned = try #require(StoredFacts.scanning(text), "\(lines)")
+            #expect(scanned.messages == parsed)
+            #expect(scanned.facts == StoredFacts(parsed), "\(lines)")
+        }
+    }
+
+    @Test("the turn count, model, summary and cost of a known transcript")
+    func knownTranscript() throws {
+        let text = Array((conversation("k", cost: 0.4, turns: 3).map { String(decoding: $0.serialized(), as: UTF8.self) }
+            .joined(separator: "\n") + "\n").utf8)
+        let facts = try #require(StoredFacts.scanning(text)).facts
+        #expect(facts == StoredFacts(cost: 0.4, turnCount: 3, model: "claude-test-1", summary: "Fix the bug"))
+    }
+
+    @Test("text that is not in the stored form, or has a line that is not a valid object, is left to the parser", arguments: [
+        "", "{\"type\":\"user\"}", "\n{\"type\":\"user\"}\n", "{\"type\":\"user\"}\n\n{\"type\":\"user\"}\n",
+        "\u{FEFF}{\"type\":\"user\"}\n", " {\"type\":\"user\"}\n", "{\"type\":\"user\"}\n[{\"type\":\"user\"}]\n",
+        "{\"type\":\"user\"}\n{\"type\":\"user\",}\n", "{\"type\":\"user\"}\n{\"a\":\"\u{01}\"}\n", "{\"a\":\n{\"b\":1}}\n",
+    ])
+    func leftToTheParser(_ text: String) {
+        #expect(StoredFacts.scanning(Array(text.utf8)) == nil)
+    }
+}
