@@ -26,7 +26,9 @@ enum SessionID {
         if id == "." || id == ".." { throw reject("`.` and `..` name directories") }
         if utf8.first == UInt8(ascii: ".") { throw reject("it starts with `.`") }
         var ascii = true
+        var stemLength = 0, inStem = true  // the bytes before the first `.`
         for byte in utf8 {
+            if byte == UInt8(ascii: ".") { inStem = false } else if inStem { stemLength += 1 }
             switch byte {
             case UInt8(ascii: "/"), UInt8(ascii: "\\"): throw reject("it contains a path separator")
             case 0: throw reject("it contains a NUL character")
@@ -43,9 +45,13 @@ enum SessionID {
                 throw reject("it is not in Unicode NFC; normalise it first so that file systems that normalise names cannot collide two ids")
             }
         }
-        let stem = id.split(separator: ".", maxSplits: 1).first.map { $0.uppercased() } ?? ""
-        if reserved.contains(stem) { throw reject("`\(stem)` is a device name reserved on Windows") }
-        if id.hasSuffix(" ") { throw reject("it ends with a space") }
+        // An ASCII stem can only be reserved at the reserved names' lengths (uppercasing some
+        // non-ASCII letters gives ASCII ones, so any other stem is checked).
+        if !ascii || stemLength == 3 || stemLength == 4 {
+            let stem = String(decoding: utf8.prefix(stemLength), as: UTF8.self).uppercased()
+            if reserved.contains(stem) { throw reject("`\(stem)` is a device name reserved on Windows") }
+        }
+        if utf8.last == UInt8(ascii: " ") { throw reject("it ends with a space") }
     }
 
     /// Tags longer than this many characters are rejected.

@@ -184,12 +184,14 @@ struct SessionIndex: Sendable {
 
     /// Inserts or replaces the record with `metadata.id`.
     mutating func upsert(_ metadata: SessionMetadata) {
-        let row: Int32
-        if let existing = rowOf[metadata.id] {
-            row = existing
-            unlink(rows[Int(row)], row: row)
+        if let row = rowOf[metadata.id] {
+            let old = rows[Int(row)]
             rows[Int(row)] = metadata
-        } else if let reused = freeRows.popLast() {
+            relink(row, from: old, to: metadata)
+            return
+        }
+        let row: Int32
+        if let reused = freeRows.popLast() {
             row = reused
             rows[Int(row)] = metadata
         } else {
@@ -203,6 +205,28 @@ struct SessionIndex: Sendable {
         byCreated.insert(.init(key: Orders.createdKey(metadata), row: row), id: metadata.id, ids: ids)
         byCost.insert(.init(key: Orders.costKey(metadata), row: row), id: metadata.id, ids: ids)
         for tag in metadata.tags { byTag[tag, default: []].insert(row) }
+    }
+
+    /// Moves a replaced record's row in the orders whose key changed and the tags that changed
+    /// (an append changes only `updatedAt`: one order of three, no tag).
+    private mutating func relink(_ row: Int32, from old: SessionMetadata, to new: SessionMetadata) {
+        let rows = self.rows
+        let ids = { (row: Int32) in rows[Int(row)].id }  // the id is the same before and after
+        func move(_ keys: inout SortedKeys, _ key: (SessionMetadata) -> Double) {
+            let before = key(old), after = key(new)
+            guard before != after else { return }
+            keys.remove(.init(key: before, row: row), id: old.id, ids: ids)
+            keys.insert(.init(key: after, row: row), id: new.id, ids: ids)
+        }
+        move(&byUpdated, Orders.updatedKey)
+        move(&byCreated, Orders.createdKey)
+        move(&byCost, Orders.costKey)
+        guard old.tags != new.tags else { return }
+        for tag in old.tags where !new.tags.contains(tag) {
+            byTag[tag]?.remove(row)
+            if byTag[tag]?.isEmpty == true { byTag[tag] = nil }
+        }
+        for tag in new.tags where !old.tags.contains(tag) { byTag[tag, default: []].insert(row) }
     }
 
     /// Removes the record with this id; returns it, or `nil` if there was none.

@@ -1,6 +1,7 @@
 import Foundation
 import Testing
 @testable import AgentSessions
+import TestSupport
 
 @Suite("SessionIndex: pure search, list and ordering")
 struct SessionIndexTests {
@@ -87,6 +88,37 @@ struct SessionIndexTests {
         var reference = Self.records
         reference.removeFirst()
         #expect(index.search(SessionQuery()).sessions.map(\.id) == Self.reference(SessionQuery(), reference))
+    }
+
+    @Test("3,000 random upserts changing some fields (some none) and removes: every query still agrees with brute force")
+    func randomUpdates() {
+        var random = SplitMix64(state: 0x1DE5)
+        var index = SessionIndex(Self.records)
+        var model = Dictionary(uniqueKeysWithValues: Self.records.map { ($0.id, $0) })
+        let tagPool = ["a", "b", "c", "d", "e"]
+        for step in 0..<3_000 {
+            let id = "s\(String(format: "%03d", random.below(230)))"
+            if random.below(10) == 0 {
+                #expect(index.remove(id)?.id == model.removeValue(forKey: id)?.id)
+                continue
+            }
+            var m = model[id] ?? metadata(id, created: Double(1_000 + random.below(97)), tags: ["a"])
+            if random.below(2) == 0 { m.updatedAt = Date(timeIntervalSince1970: Double(2_000 + random.below(60))) }
+            if random.below(4) == 0 { m.createdAt = Date(timeIntervalSince1970: Double(1_000 + random.below(97))) }
+            if random.below(4) == 0 { m.totalCostUSD = Double(random.below(11)) / 10 }
+            if random.below(4) == 0 { m.tags = tagPool.filter { _ in random.below(3) == 0 } }
+            m.messageCount += 1
+            index.upsert(m)
+            model[id] = m
+            if step % 500 == 499 {
+                for query in Self.queries {
+                    #expect(index.search(query).sessions.map(\.id) == Self.reference(query, Array(model.values)), "\(query)")
+                }
+            }
+        }
+        #expect(index.count == model.count)
+        #expect(index.tagCounts == model.values.reduce(into: [:]) { counts, m in for tag in m.tags { counts[tag, default: 0] += 1 } })
+        #expect(index[Array(model.keys)[0]] == model[Array(model.keys)[0]])
     }
 
     @Test("updated(before:) returns exactly the sessions older than the cutoff")
