@@ -8,7 +8,8 @@ import Synchronization
 /// runs the sync: each round takes the log's current end, syncs once, and resumes every
 /// waiter at or below it. Writers arriving during a sync are covered by the next round,
 /// so N concurrent durable writes cost about one sync, not N. The blocking `fdatasync`
-/// runs on this queue, never on Swift's cooperative thread pool.
+/// runs on this queue, or (``syncIfIdle(_:)``) on the thread of a writer that finds no round
+/// running: that writer is the round, and saves the two thread hops of a queued round.
 public final class DurabilityWaiter: Sendable {
     private struct State {
         var synced: DurabilityTicket
@@ -70,6 +71,61 @@ public final class DurabilityWaiter: Sendable {
         }
     }
 
+    /// Makes `ticket` durable on the calling thread when no round is running: this call is then
+    /// a round (one sync, resuming the waiters it covers). Returns false, having done nothing,
+    /// when a round is running; call ``wait(for:)`` then.
+    /// - Throws: ``StoreError/storageFailure(path:operation:errno:)`` when the sync fails (every
+    ///   waiter and every later call fails too, as in a queued round).
+    func syncIfIdle(_ ticket: DurabilityTicket) throws(StoreError) -> Bool {
+        enum Action { case fail(StoreError), done, busy, sync(DurabilityTicket) }
+        let action: Action = state.withLock { state in
+            if let failure = state.failure { return .fail(failure) }
+            if !Self.less(state.synced, ticket) { return .done }
+            if state.running { return .busy }
+            state.running = true
+            return .sync(state.written)
+        }
+        switch action {
+        case .fail(let error): throw error
+        case .done: return true
+        case .busy: return false
+        case .sync(let target):
+            let outcome = Result { () throws(StoreError) in try sync() }
+            let (ready, failed, more) = finish(outcome, target: target)
+            for continuation in ready { continuation.resume() }
+            if case .failure(let error) = outcome {
+                for continuation in failed { continuation.resume(throwing: error) }
+                throw error
+            }
+            if more { queue.async { self.runRounds() } }  // writers that arrived during our sync
+            return true
+        }
+    }
+
+    /// Ends a round that synced up to `target`: the waiters to resume or fail, and whether
+    /// others are still waiting (rounds go on; `running` stays set).
+    private func finish(_ outcome: Result<Void, StoreError>, target: DurabilityTicket) -> (
+        ready: [CheckedContinuation<Void, any Error>], failed: [CheckedContinuation<Void, any Error>], more: Bool
+    ) {
+        state.withLock { state in
+            switch outcome {
+            case .success:
+                if Self.less(state.synced, target) { state.synced = target }
+                let ready = Self.takeReady(&state)
+                if state.waiters.isEmpty { state.running = false }
+                return (ready, [], !state.waiters.isEmpty)
+            case .failure(let error):
+                // A failed fsync leaves the page cache in an unknown state: fail every waiter
+                // and every later wait, so nothing is acknowledged that may not be on disk.
+                state.failure = error
+                let all = state.waiters.map(\.1)
+                state.waiters = []
+                state.running = false
+                return ([], all, false)
+            }
+        }
+    }
+
     private func runRounds() {
         while true {
             let target: DurabilityTicket? = state.withLock { state in
@@ -78,27 +134,17 @@ public final class DurabilityWaiter: Sendable {
             }
             guard let target else { return }
             let outcome = Result { () throws(StoreError) in try sync() }
-            let (ready, failed): ([CheckedContinuation<Void, any Error>], [CheckedContinuation<Void, any Error>]) =
-                state.withLock { state in
-                    switch outcome {
-                    case .success:
-                        if Self.less(state.synced, target) { state.synced = target }
-                        return (Self.takeReady(&state), [])
-                    case .failure(let error):
-                        // A failed fsync leaves the page cache in an unknown state: fail every waiter
-                        // and every later wait, so nothing is acknowledged that may not be on disk.
-                        state.failure = error
-                        let all = state.waiters.map(\.1)
-                        state.waiters = []
-                        return ([], all)
-                    }
-                }
+            let (ready, failed, more) = finish(outcome, target: target)
             for continuation in ready { continuation.resume() }
             if case .failure(let error) = outcome {
                 for continuation in failed { continuation.resume(throwing: error) }
             }
+            if !more { return }
         }
     }
+
+    /// Writers waiting for a round (tests).
+    var waiterCount: Int { state.withLock { $0.waiters.count } }
 
     private static func takeReady(_ state: inout State) -> [CheckedContinuation<Void, any Error>] {
         var ready: [CheckedContinuation<Void, any Error>] = []

@@ -82,7 +82,7 @@ public actor SessionStoreActor: SupervisedChild {
         while true {
             let plan = write.plan(self)
             guard let outcome = try transaction({ () throws(StoreError) in try table.writeIfFree(plan) }) else { return nil }
-            try await waitDurable(outcome.ticket)
+            try await waitDurable(outcome.ticket, syncHereIfIdle: true)
             if let result = outcome.result { return result }
         }
     }
@@ -97,10 +97,15 @@ public actor SessionStoreActor: SupervisedChild {
         }
     }
 
-    /// Waits until `ticket` is durable (durable mode); a failed sync crashes the actor.
-    private nonisolated func waitDurable(_ ticket: DurabilityTicket?) async throws(StoreError) {
+    /// Waits until `ticket` is durable (durable mode); a failed sync crashes the actor. With
+    /// `syncHereIfIdle` (a write on the caller's thread), the caller syncs the log itself when no
+    /// group-commit round is running (``DurabilityWaiter/syncIfIdle(_:)``).
+    private nonisolated func waitDurable(_ ticket: DurabilityTicket?, syncHereIfIdle: Bool = false) async throws(StoreError) {
         guard let ticket, let durability = table.durability else { return }
-        do { try await durability.wait(for: ticket) } catch {
+        do {
+            if syncHereIfIdle, try durability.syncIfIdle(ticket) { return }
+            try await durability.wait(for: ticket)
+        } catch {
             throw crash(error as? StoreError ?? .unavailable(reason: "\(error)"))
         }
     }

@@ -1,0 +1,91 @@
+import Dispatch
+import Foundation
+import Synchronization
+import Testing
+@testable import AgentSessions
+
+@Suite("DurabilityWaiter: group commit, and a writer that syncs on its own thread when no round runs", .timeLimit(.minutes(1)))
+struct DurabilityWaiterTests {
+    static func ticket(_ offset: Int) -> DurabilityTicket { DurabilityTicket(generation: 1, offset: offset) }
+
+    /// Counts syncs; each one waits for `gate` when one is given (to hold a round open).
+    final class Syncs: Sendable {
+        let count = Atomic(0)
+        let gate: DispatchSemaphore?
+        let entered = DispatchSemaphore(value: 0)
+        let failWith: Int32?
+        init(gate: DispatchSemaphore? = nil, failWith: Int32? = nil) {
+            self.gate = gate
+            self.failWith = failWith
+        }
+        func sync() throws(StoreError) {
+            count.add(1, ordering: .relaxed)
+            entered.signal()
+            gate?.wait()
+            if let failWith { throw .storageFailure(path: "/j", operation: "fdatasync", errno: failWith) }
+        }
+    }
+
+    @Test("an idle writer syncs on its own thread, once; a ticket already durable costs no sync")
+    func inlineWhenIdle() throws {
+        let syncs = Syncs()
+        let waiter = DurabilityWaiter(start: Self.ticket(64)) { () throws(StoreError) in try syncs.sync() }
+        #expect(try waiter.syncIfIdle(Self.ticket(64)))
+        #expect(syncs.count.load(ordering: .relaxed) == 0)
+        waiter.noteWritten(Self.ticket(100))
+        waiter.noteWritten(Self.ticket(200))
+        #expect(try waiter.syncIfIdle(Self.ticket(100)))
+        #expect(syncs.count.load(ordering: .relaxed) == 1)
+        #expect(try waiter.syncIfIdle(Self.ticket(200)), "the round synced up to the log's end")
+        #expect(syncs.count.load(ordering: .relaxed) == 1)
+    }
+
+    @Test("while a round runs, a writer is told to wait; the waiters of one round share its sync")
+    func busyThenGrouped() async throws {
+        let gate = DispatchSemaphore(value: 0)
+        let syncs = Syncs(gate: gate)
+        let waiter = DurabilityWaiter(start: Self.ticket(64)) { () throws(StoreError) in try syncs.sync() }
+        waiter.noteWritten(Self.ticket(100))
+        let first = Task { try await waiter.wait(for: Self.ticket(100)) }
+        await withCheckedContinuation { done in DispatchQueue.global().async { syncs.entered.wait(); done.resume() } }
+        // The queued round is in its sync: a writer on its own thread must not start another.
+        waiter.noteWritten(Self.ticket(150))
+        #expect(try waiter.syncIfIdle(Self.ticket(150)) == false)
+        waiter.noteWritten(Self.ticket(200))
+        let later = (0..<5).map { i in Task { try await waiter.wait(for: Self.ticket(150 + 10 * i)) } }
+        gate.signal()  // round 1 ends (up to 100); the five later writers share round 2 (up to 200)
+        gate.signal()
+        try await first.value
+        for task in later { try await task.value }
+        #expect(syncs.count.load(ordering: .relaxed) == 2)
+    }
+
+    @Test("a writer that arrives during a writer's own sync is covered by a round started for it")
+    func arrivalDuringInlineSync() async throws {
+        let gate = DispatchSemaphore(value: 0)
+        let syncs = Syncs(gate: gate)
+        let waiter = DurabilityWaiter(start: Self.ticket(64)) { () throws(StoreError) in try syncs.sync() }
+        waiter.noteWritten(Self.ticket(100))
+        let inline = Task.detached { try waiter.syncIfIdle(Self.ticket(100)) }
+        await withCheckedContinuation { done in DispatchQueue.global().async { syncs.entered.wait(); done.resume() } }
+        waiter.noteWritten(Self.ticket(300))  // after the inline round took its target
+        let arriving = Task { try await waiter.wait(for: Self.ticket(300)) }
+        gate.signal()
+        gate.signal()
+        #expect(try await inline.value)
+        try await arriving.value
+        #expect(syncs.count.load(ordering: .relaxed) == 2)
+        #expect(waiter.waiterCount == 0)
+    }
+
+    @Test("a failed sync on the writer's thread fails it, and every later wait and sync")
+    func inlineFailure() async throws {
+        let syncs = Syncs(failWith: EIO)
+        let waiter = DurabilityWaiter(start: Self.ticket(64)) { () throws(StoreError) in try syncs.sync() }
+        waiter.noteWritten(Self.ticket(100))
+        #expect(throws: StoreError.self) { try waiter.syncIfIdle(Self.ticket(100)) }
+        #expect(throws: StoreError.self) { try waiter.syncIfIdle(Self.ticket(100)) }
+        await #expect(throws: StoreError.self) { try await waiter.wait(for: Self.ticket(100)) }
+        #expect(syncs.count.load(ordering: .relaxed) == 1, "a failed sync is never retried: the page cache is in doubt")
+    }
+}
