@@ -279,40 +279,37 @@ struct SessionIndex: Sendable {
         var keys: [Double] = []
         matched.reserveCapacity(min(plan.count, 4096))
         keys.reserveCapacity(min(plan.count, 4096))
-        plan.forEach { row in
-            let record = rows[Int(row)]
-            guard query.matches(record) else { return }
-            let key = query.sort.key(record)
-            if let cursor, !query.sort.precedes((cursor.key, cursor.id), (key, record.id)) { return }
-            matched.append(row)
-            keys.append(key)
+        // Records are read in place (borrowed through the buffer), never copied, until the result
+        // is built: a copy retains and releases four strings and arrays.
+        rows.withUnsafeBufferPointer { records in
+            plan.forEach { row in
+                guard query.matches(records[Int(row)]) else { return }
+                let key = query.sort.key(records[Int(row)])
+                if let cursor, !query.sort.precedes((cursor.key, cursor.id), (key, records[Int(row)].id)) { return }
+                matched.append(row)
+                keys.append(key)
+            }
         }
         // Many matches (over an eighth of all sessions): mark them and read them off the sorted
         // keys in one pass instead of sorting them.
         if matched.count > 64, matched.count > count / 8 {
             var marked = [Bool](repeating: false, count: rows.count)
             for row in matched { marked[Int(row)] = true }
-            var result: [SessionMetadata] = []
-            result.reserveCapacity(min(limit, matched.count))
-            var more = false
-            sortedKeys(query.sort).forEachOrdered(descending: query.sort.descending) { element in
-                guard marked[Int(element.row)] else { return true }
-                if result.count == limit { more = true; return false }
-                result.append(rows[Int(element.row)])
-                return true
+            let picked = marked.withUnsafeBufferPointer { marked in
+                sortedKeys(query.sort).select(descending: query.sort.descending, limit: limit) { marked[Int($0)] }
             }
-            return more ? page(result, query) : SessionPage(sessions: result, nextCursor: nil)
+            let result = picked.prefix(limit).map { rows[Int($0.row)] }
+            return picked.count > limit ? page(result, query) : SessionPage(sessions: result, nextCursor: nil)
         }
         // Few matches: order their indices (not the ~100-byte records) with a key-first
         // comparator over immutable copies (captured `var`s cost an exclusivity check per access).
-        let found = matched.map { rows[Int($0)] }
-        var order = Array(found.indices)
+        var order = Array(matched.indices)
         let descending = query.sort.descending
-        let sortKeys = keys
+        let sortKeys = keys, found = matched, records = rows
         let precedes = { (a: Int, b: Int) -> Bool in
             let ka = sortKeys[a], kb = sortKeys[b]
             if ka != kb { return descending ? ka > kb : ka < kb }
-            return found[a].id.utf8.lexicographicallyPrecedes(found[b].id.utf8)  // ties only
+            return records[Int(found[a])].id.utf8.lexicographicallyPrecedes(records[Int(found[b])].id.utf8)  // ties only
         }
         if limit < found.count / 4 {
             order = Self.smallest(limit, of: order, by: precedes)
@@ -322,8 +319,8 @@ struct SessionIndex: Sendable {
         }
         let more = found.count > order.count
         return SessionPage(
-            sessions: order.map { found[$0] },
-            nextCursor: more ? order.last.map { SessionCursor(sort: query.sort, key: sortKeys[$0], id: found[$0].id) } : nil
+            sessions: order.map { records[Int(found[$0])] },
+            nextCursor: more ? order.last.map { SessionCursor(sort: query.sort, key: sortKeys[$0], id: records[Int(found[$0])].id) } : nil
         )
     }
 
@@ -371,10 +368,12 @@ struct SessionIndex: Sendable {
                 let total = sets.reduce(0) { $0 + $1.count }
                 let tags = query.tags
                 consider(Plan(count: total) { body in
-                    for (i, set) in sets.enumerated() {
-                        for row in set {
-                            if i > 0, tags[..<i].contains(where: rows[Int(row)].tags.contains) { continue }
-                            body(row)
+                    rows.withUnsafeBufferPointer { records in
+                        for (i, set) in sets.enumerated() {
+                            for row in set {
+                                if i > 0, tags[..<i].contains(where: records[Int(row)].tags.contains) { continue }
+                                body(row)
+                            }
                         }
                     }
                 })
@@ -406,10 +405,9 @@ struct SessionIndex: Sendable {
         result.reserveCapacity(min(limit, count))
         // Returns false once a match beyond the limit shows there is a next page.
         func visit(_ i: Int) -> Bool {
-            let record = rows[Int(keys[i].row)]
-            guard query.matches(record) else { return true }
+            guard query.matches(rows[Int(keys[i].row)]) else { return true }  // borrowed, not copied
             if result.count == limit { return false }
-            result.append(record)
+            result.append(rows[Int(keys[i].row)])
             return true
         }
         // Ascending arrays with ties by id ascending; a descending walk goes backwards through

@@ -123,30 +123,37 @@ struct SortedKeys: Sendable {
         }
     }
 
-    /// Calls `body` with every element in ascending order, or in descending key order with
-    /// equal keys still id-ascending, until `body` returns false.
-    func forEachOrdered(descending: Bool, _ body: (Element) -> Bool) {
+    /// The first `limit + 1` elements whose rows `isIncluded` accepts (fewer if there are not
+    /// that many), in ascending order or in descending key order with equal keys still
+    /// id-ascending: the extra one tells the caller that more follow.
+    func select(descending: Bool, limit: Int, where isIncluded: (Int32) -> Bool) -> [Element] {
+        var picked: [Element] = []
         if !descending {
-            for chunk in chunks { for element in chunk where !body(element) { return } }
-            return
-        }
-        var run: [Element] = []  // equal keys met backwards, emitted id-ascending once complete
-        for c in chunks.indices.reversed() {
-            let chunk = chunks[c]
-            for i in chunk.indices.reversed() {
-                let element = chunk[i]
-                let previousKey = i > 0 ? chunk[i - 1].key : (c > 0 ? chunks[c - 1][chunks[c - 1].count - 1].key : nil)
-                if run.isEmpty && previousKey != element.key {
-                    if !body(element) { return }  // the common case: no tie
-                    continue
-                }
-                run.append(element)
-                if previousKey != element.key {
-                    for held in run.reversed() where !body(held) { return }
-                    run.removeAll(keepingCapacity: true)
+            for chunk in chunks {
+                for element in chunk where isIncluded(element.row) {
+                    picked.append(element)
+                    if picked.count > limit { return picked }
                 }
             }
+            return picked
         }
+        // Backwards, a run of equal keys comes id-descending: finish the run that holds the last
+        // element needed, then reverse each run.
+        collect: for chunk in chunks.reversed() {
+            for element in chunk.reversed() where isIncluded(element.row) {
+                if picked.count > limit, element.key != picked[picked.count - 1].key { break collect }
+                picked.append(element)
+            }
+        }
+        var start = 0
+        while start < picked.count {
+            var end = start + 1
+            while end < picked.count, picked[end].key == picked[start].key { end += 1 }
+            if end - start > 1 { picked[start..<end].reverse() }
+            start = end
+        }
+        if picked.count - 1 > limit { picked.removeLast(picked.count - 1 - limit) }  // (limit may be Int.max)
+        return picked
     }
 
     private func chunk(containing position: Int) -> Int {

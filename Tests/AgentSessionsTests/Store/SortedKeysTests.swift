@@ -41,13 +41,17 @@ struct SortedKeysTests {
                 var visited: [SortedKeys.Element] = []
                 keys.forEach(in: lower..<upper) { visited.append($0) }
                 #expect(visited == Array(reference[lower..<upper]))
-                var ascending: [SortedKeys.Element] = [], descending: [SortedKeys.Element] = []
-                keys.forEachOrdered(descending: false) { ascending.append($0); return true }
-                keys.forEachOrdered(descending: true) { descending.append($0); return true }
-                #expect(ascending == reference)
-                #expect(descending == reference.sorted {
+                let descendingReference = reference.sorted {
                     $0.key != $1.key ? $0.key > $1.key : Self.id($0.row).utf8.lexicographicallyPrecedes(Self.id($1.row).utf8)
-                })
+                }
+                // Every limit (ties cut anywhere) with a random selection of rows.
+                let included = Set((0..<60).filter { _ in next(2) == 0 }.map(Int32.init))
+                for limit in [0, 1, 2, 5, reference.count, reference.count + 3, Int.max] {
+                    let expectedUp = reference.filter { included.contains($0.row) }.prefix(limit == .max ? limit : limit + 1)
+                    let expectedDown = descendingReference.filter { included.contains($0.row) }.prefix(limit == .max ? limit : limit + 1)
+                    #expect(keys.select(descending: false, limit: limit) { included.contains($0) } == Array(expectedUp))
+                    #expect(keys.select(descending: true, limit: limit) { included.contains($0) } == Array(expectedDown))
+                }
                 for probe in 0..<42 {
                     let key = Double(probe) - 0.5 + Double(probe % 2) * 0.5
                     #expect(keys.position(ofKey: key, strict: false) == reference.firstIndex { $0.key >= key } ?? reference.count)
