@@ -334,7 +334,7 @@ struct ModelCheckFindingsTests {
         configuration.cleanup = nil
         // Dates as Date() makes them (a count of seconds since 2001): about half of them do not
         // survive a round trip through timeIntervalSince1970, which the log, the snapshot and
-        // the metadata files store.
+        // the metadata catalog store.
         let dates = (0..<64).map { Date(timeIntervalSinceReferenceDate: 785_000_000 + Double($0) * 0.123_456_789) }
         var store = try await SessionStore.start(configuration)
         var before: [SessionMetadata] = []

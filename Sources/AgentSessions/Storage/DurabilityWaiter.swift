@@ -81,7 +81,8 @@ public final class DurabilityWaiter: Sendable {
         let action: Action = state.withLock { state in
             if let failure = state.failure { return .fail(failure) }
             if !Self.less(state.synced, ticket) { return .done }
-            if state.running { return .busy }
+            // Busy, or a ticket not yet noted as written (a round to `written` would not cover it).
+            if state.running || Self.less(state.written, ticket) { return .busy }
             state.running = true
             return .sync(state.written)
         }

@@ -184,8 +184,8 @@ public final class FileBackend: StorageBackend, IndexRestoring, NonBlockingWrite
         }
         guard let header else {
             var files = try scanSessionFiles()
-            try resolveOrphans(&files)
             try resetJournal(generation: (snapshot?.generation ?? 0) + 1)
+            try resolveOrphans(&files)  // after the reset, which forgets what changed: these go to the catalog
             return (Array(files.index.values), nil)
         }
         generation = header.generation
@@ -197,9 +197,9 @@ public final class FileBackend: StorageBackend, IndexRestoring, NonBlockingWrite
             try refresh(header)
             return (snapshot.records, snapshot.orders)
         }
-        var files: (index: [String: SessionMetadata], lineFiles: Set<String>)
+        var files = DiskState()
         if let snapshot, snapshot.generation == header.generation {
-            files = (Dictionary(snapshot.records.map { ($0.id, $0) }, uniquingKeysWith: { $1 }), [])
+            files.index = Dictionary(snapshot.records.map { ($0.id, $0) }, uniquingKeysWith: { $1 })
         } else {
             files = try scanSessionFiles()
         }
@@ -207,6 +207,7 @@ public final class FileBackend: StorageBackend, IndexRestoring, NonBlockingWrite
         let (records, validEnd) = Journal.decodeRecords(bytes, base: Journal.headerSize)
         for record in records {
             apply(record.mutation, to: &files.index)
+            files.suspect.remove(record.mutation.id)  // the log's metadata is newer than the catalog's
             // After a reboot the session files may have lost unsynced writes: redo every effect.
             if rebooted || !record.applied, try !applyRecovering(record) { files.index[record.mutation.id] = nil }
             if case .delete(let id) = record.mutation { files.lineFiles.remove(id) } else { files.lineFiles.insert(record.mutation.id) }
@@ -299,54 +300,82 @@ public final class FileBackend: StorageBackend, IndexRestoring, NonBlockingWrite
 
     // MARK: Rebuilding from the session files
 
-    /// The index as of the last checkpoint, before the log is replayed over it: the catalog, and
-    /// for sessions it does not name, the `.meta.json` files of versions before it. Also returns
-    /// the ids that have a `.jsonl` file.
-    private func scanSessionFiles() throws(StoreError) -> (index: [String: SessionMetadata], lineFiles: Set<String>) {
-        let contents = try catalog.read()
-        if !contents.badLines.isEmpty {
-            // Kept for inspection; those lines' sessions get metadata derived from their messages.
-            let lines = contents.badLines.prefix(10).map(String.init).joined(separator: ", ")
-            try quarantineCopy(catalog.path, reason: "metadata catalog lines \(lines) cannot be decoded")
+    /// What a rebuild finds on disk.
+    private struct DiskState {
+        /// The metadata by id as of the last checkpoint.
+        var index: [String: SessionMetadata] = [:]
+        /// The ids that have a `.jsonl` file.
+        var lineFiles: Set<String> = []
+        /// The ids whose catalog metadata may be stale (a damaged line follows their last one).
+        var suspect: Set<String> = []
+    }
+
+    /// The index as of the last checkpoint, before the log is replayed over it: the catalog, or
+    /// while there is none (a store last checkpointed by a version before it) the `.meta.json`
+    /// files. Also lists the `.jsonl` files.
+    private func scanSessionFiles() throws(StoreError) -> DiskState {
+        var files = DiskState()
+        let legacy = !catalog.exists
+        if !legacy {
+            let contents = try catalog.read()
+            files.index = contents.index
+            files.suspect = contents.suspect
+            if !contents.badLines.isEmpty {
+                // Kept for inspection; the sessions of those lines are checked against their files.
+                let lines = contents.badLines.prefix(10).map(String.init).joined(separator: ", ")
+                try quarantineCopy(catalog.path, reason: "metadata catalog lines \(lines) cannot be decoded")
+            }
         }
         let names: [String]
         do { names = try FileManager.default.contentsOfDirectory(atPath: sessionsDirectory) } catch {
             throw .storageFailure(path: sessionsDirectory, operation: "readdir", errno: EIO)
         }
-        var index = contents.index
-        var lineFiles: Set<String> = []
         for name in names where !name.hasPrefix(".") {
-            if name.hasSuffix(".meta.json") {
-                let id = String(name.dropLast(10))
-                guard index[id] == nil, !contents.deleted.contains(id) else { continue }
+            if name.hasSuffix(".jsonl") {
+                files.lineFiles.insert(String(name.dropLast(6)))
+            } else if legacy, name.hasSuffix(".meta.json") {
                 let path = sessionsDirectory + "/" + name
-                if let bytes = try io.readFile(path, followLinks: false), let m = MetadataFile.decode(bytes), m.id == id {
-                    index[id] = m
+                if let bytes = try io.readFile(path, followLinks: false), let m = MetadataFile.decode(bytes), m.id == String(name.dropLast(10)) {
+                    files.index[m.id] = m
                 } else {
                     try quarantine(path, reason: "metadata file cannot be parsed")
                 }
-            } else if name.hasSuffix(".jsonl") {
-                lineFiles.insert(String(name.dropLast(6)))
             }
         }
-        return (index, lineFiles)
+        return files
     }
 
-    /// After a rebuild: derives metadata for session files that have none, and drops metadata
-    /// without its session file (quarantining a `.meta.json` of an earlier version). Both are
-    /// recorded in the catalog at the next checkpoint; a `.jsonl` that cannot be parsed is quarantined.
-    private func resolveOrphans(_ files: inout (index: [String: SessionMetadata], lineFiles: Set<String>)) throws(StoreError) {
-        for id in files.lineFiles where files.index[id] == nil {
+    /// After a rebuild: derives metadata for session files that have none; re-derives the
+    /// message facts (count, cost, turns, model, size) of a suspect session whose file is not the
+    /// size its metadata says, keeping its tags, summary and dates (an append would otherwise cut
+    /// the file back to the stale size); and drops metadata without its session file
+    /// (quarantining a `.meta.json` of an earlier version). The changes go to the catalog at the
+    /// next checkpoint; a `.jsonl` without metadata that cannot be parsed is quarantined.
+    private func resolveOrphans(_ files: inout DiskState) throws(StoreError) {
+        func derive(_ id: String) throws(StoreError) -> SessionMetadata? {
             let path = sessionPath(id)
-            guard let bytes = try io.readFile(path, followLinks: false) else { continue }
+            guard let bytes = try io.readFile(path, followLinks: false) else { return nil }
             let attributes = try? FileManager.default.attributesOfItem(atPath: path)
-            let modified = attributes?[.modificationDate] as? Date ?? Date()
-            if let m = deriveMetadata?(id, bytes, modified) {
+            return deriveMetadata?(id, bytes, attributes?[.modificationDate] as? Date ?? Date())
+        }
+        for id in files.lineFiles where files.index[id] == nil {
+            if let m = try derive(id) {
                 files.index[id] = m
                 dirty[id] = .some(m)
-            } else {
-                try quarantine(path, reason: "session file has no metadata and its lines cannot be parsed")
+            } else if FileManager.default.fileExists(atPath: sessionPath(id)) {
+                try quarantine(sessionPath(id), reason: "session file has no metadata and its lines cannot be parsed")
             }
+        }
+        for id in files.suspect where files.lineFiles.contains(id) {
+            guard let old = files.index[id],
+                  let size = (try? FileManager.default.attributesOfItem(atPath: sessionPath(id)))?[.size] as? Int,
+                  size != old.byteSize, var m = try derive(id) else { continue }
+            m.tags = old.tags
+            m.summary = old.summary
+            m.createdAt = old.createdAt
+            m.updatedAt = max(old.updatedAt, m.updatedAt)
+            files.index[id] = m
+            dirty[id] = .some(m)
         }
         for id in files.index.keys where !files.lineFiles.contains(id) {
             files.index[id] = nil
@@ -598,6 +627,8 @@ public final class FileBackend: StorageBackend, IndexRestoring, NonBlockingWrite
     /// Appends the metadata of every session changed since the last checkpoint to the catalog,
     /// makes all files durable, writes the snapshot of `image` and starts a new, empty log generation.
     private func checkpoint(_ image: IndexImage) throws(StoreError) {
+        // The log first: the catalog must not get ahead of a record a crash could still lose.
+        try io.syncData(journalFD, path: journalPath)
         try catalog.append(dirty) { image.records }
         try io.syncFileSystem(
             journalFD, paths: [catalog.path] + dirty.keys.map(sessionPath), directories: [sessionsDirectory, directory])

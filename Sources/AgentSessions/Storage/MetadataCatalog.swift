@@ -9,22 +9,37 @@ import Darwin
 /// rebuilt without the snapshot (tags, summary and `createdAt` cannot be derived from messages).
 ///
 /// One JSON object per line (``MetadataFile``'s form), appended at each checkpoint for every
-/// session changed since the previous one; a deleted session gets `{"id":…,"deleted":true}`. The
-/// last line of an id wins. A checkpoint rewrites the file from the whole index (temporary file +
-/// `rename`) when superseded lines make up most of it. One append per checkpoint replaces the
-/// `sessions/<id>.meta.json` file per changed session that earlier versions wrote (still read).
+/// session changed since the previous one; a deleted session gets a deletion line. The last line
+/// of an id wins. The first checkpoint that finds no catalog writes the whole index, and a
+/// checkpoint rewrites the file from the whole index (temporary file, `fsync`, `rename`) when
+/// superseded lines make up most of it. It replaces the `sessions/<id>.meta.json` file per
+/// changed session that earlier versions wrote, which are read only while there is no catalog.
 struct MetadataCatalog {
     let path: String
     let directory: String
     var io: FileIO
 
-    /// What ``read()`` found: the metadata by id, the ids whose last line is a deletion, and the
-    /// line numbers (1-based) that could not be decoded (skipped; a torn last line is not counted).
+    /// What ``read()`` found.
     struct Contents {
+        /// The metadata by id (the last line of each id that is not a deletion).
         var index: [String: SessionMetadata] = [:]
+        /// The ids whose last line is a deletion.
         var deleted: Set<String> = []
+        /// The 1-based numbers of the lines that could not be decoded (a torn last line is not one).
         var badLines: [Int] = []
+        /// The number of each id's last line.
+        var lastLine: [String: Int] = [:]
+
+        /// The ids whose last line comes before a line that could not be decoded, which may have
+        /// been a newer line for them: their metadata may be stale.
+        var suspect: Set<String> {
+            guard let lastBad = badLines.last else { return [] }
+            return Set(index.keys.filter { lastLine[$0]! < lastBad })
+        }
     }
+
+    /// Whether the catalog exists and holds anything.
+    var exists: Bool { ((try? FileManager.default.attributesOfItem(atPath: path))?[.size] as? Int ?? 0) > 0 }
 
     /// Reads the catalog; an absent file is empty.
     func read() throws(StoreError) -> Contents {
@@ -36,12 +51,14 @@ struct MetadataCatalog {
             lineNumber += 1
             let line = Array(bytes[start..<end])
             start = end + 1
-            if let id = Self.deletedID(line) {
+            if let id = MetadataFile.deletedID(line) {
                 contents.index[id] = nil
                 contents.deleted.insert(id)
+                contents.lastLine[id] = lineNumber
             } else if let m = MetadataFile.decode(line) {
                 contents.index[m.id] = m
                 contents.deleted.remove(m.id)
+                contents.lastLine[m.id] = lineNumber
             } else {
                 contents.badLines.append(lineNumber)
             }
@@ -49,28 +66,44 @@ struct MetadataCatalog {
         return contents
     }
 
-    /// Appends one line per change (in id order), or rewrites the file from `all` when it would
-    /// then be more than twice the size of the live lines. Not synced: the checkpoint syncs.
+    /// Appends one line per change (in id order). Writes `all` instead when there is no catalog
+    /// yet, and when the file would be more than twice the size of the live sessions' lines
+    /// (estimated from the changed ones) plus 1 MiB. Appends are not synced (the checkpoint syncs
+    /// the file system next); a rewrite is, before its rename.
     func append(_ changes: [String: SessionMetadata?], all: () -> [SessionMetadata]) throws(StoreError) {
         guard !changes.isEmpty else { return }
         var bytes: [UInt8] = []
+        var metadataBytes = 0, metadataLines = 0
         for id in changes.keys.sorted() {
             if let metadata = changes[id]! {
-                bytes += MetadataFile.encode(metadata)
+                let line = MetadataFile.encode(metadata)
+                metadataBytes += line.count
+                metadataLines += 1
+                bytes += line
             } else {
-                bytes += Self.deletionLine(id)
+                bytes += MetadataFile.deletionLine(id)
             }
         }
-        let fd = try POSIX.open(path, O_RDWR | O_CREAT | O_NOFOLLOW)
+        let fd: Int32
+        do { fd = try POSIX.open(path, O_RDWR | O_NOFOLLOW) } catch {
+            guard case .storageFailure(_, _, ENOENT) = error else { throw error }
+            return try rewrite(all())
+        }
         defer { POSIX.close(fd) }
         let end = try completeLinesEnd(fd)
-        let everything = all()
-        let live = everything.count * bytes.count / changes.count  // the appended lines' mean size
-        if end + bytes.count > 2 * live + (1 << 20) {
-            try io.writeAtomically(everything.flatMap(MetadataFile.encode), to: path, directory: directory, sync: false)
+        let records = all()
+        let live = metadataLines > 0 ? records.count * metadataBytes / metadataLines : end
+        if end == 0 || end + bytes.count > 2 * live + (1 << 20) {
+            try rewrite(records)
         } else {
             try io.pwriteAll(fd, bytes, at: end, path: path)
         }
+    }
+
+    /// Replaces the catalog with one line per record, durably (it may hold the only copy of
+    /// sessions that no later checkpoint changes).
+    private func rewrite(_ records: [SessionMetadata]) throws(StoreError) {
+        try io.writeAtomically(records.flatMap(MetadataFile.encode), to: path, directory: directory, sync: true)
     }
 
     /// The length of the file's complete lines; a torn last line (a checkpoint that died while
@@ -82,18 +115,5 @@ struct MetadataCatalog {
         let end = bytes.lastIndex(of: UInt8(ascii: "\n")).map { $0 + 1 } ?? 0
         try POSIX.truncate(fd, to: end, path: path)
         return end
-    }
-
-    static func deletionLine(_ id: String) -> [UInt8] {
-        var bytes = JSONValue.object(["id": .string(id), "deleted": true]).serialized()
-        bytes.append(UInt8(ascii: "\n"))
-        return bytes
-    }
-
-    private static func deletedID(_ line: [UInt8]) -> String? {
-        // Cheap test first: metadata lines start with "format_version".
-        guard line.starts(with: Array("{\"id\":".utf8)), let o = try? JSONValue(parsing: line),
-              o["deleted"] == true else { return nil }
-        return o["id"]?.stringValue
     }
 }

@@ -23,6 +23,20 @@ enum MetadataFile {
         return bytes
     }
 
+    /// The catalog's line for a deleted session: `{"id":…,"deleted":true}`.
+    static func deletionLine(_ id: String) -> [UInt8] {
+        var bytes = JSONValue.object(["id": .string(id), "deleted": true]).serialized()
+        bytes.append(UInt8(ascii: "\n"))
+        return bytes
+    }
+
+    /// The id of a deletion line; `nil` for any other line.
+    static func deletedID(_ line: [UInt8]) -> String? {
+        // Cheap test first: metadata lines start with "format_version".
+        guard line.starts(with: Array("{\"id\":".utf8)), let o = try? JSONValue(parsing: line), o["deleted"] == true else { return nil }
+        return o["id"]?.stringValue
+    }
+
     static func decode(_ bytes: [UInt8]) -> SessionMetadata? {
         guard let o = try? JSONValue(parsing: bytes), o["format_version"]?.intValue == 1, let id = o["id"]?.stringValue,
               let created = o["created_at_ref"]?.doubleValue, let updated = o["updated_at_ref"]?.doubleValue,

@@ -182,6 +182,12 @@ struct SessionIndex: Sendable {
         id: "", createdAt: Date(timeIntervalSinceReferenceDate: 0), updatedAt: Date(timeIntervalSinceReferenceDate: 0),
         messageCount: 0, totalCostUSD: 0, turnCount: 0, sortedTags: [], summary: nil, model: nil, byteSize: 0)
 
+    /// A row's session id, over the rows as they are now (what ``SortedKeys`` asks to order ties).
+    private var idOfRow: (Int32) -> String {
+        let rows = self.rows
+        return { rows[Int($0)].id }
+    }
+
     /// Inserts or replaces the record with `metadata.id`.
     mutating func upsert(_ metadata: SessionMetadata) {
         if let row = rowOf[metadata.id] {
@@ -199,8 +205,7 @@ struct SessionIndex: Sendable {
             rows.append(metadata)
         }
         rowOf[metadata.id] = row
-        let rows = self.rows
-        let ids = { (row: Int32) in rows[Int(row)].id }
+        let ids = idOfRow
         byUpdated.insert(.init(key: Orders.updatedKey(metadata), row: row), id: metadata.id, ids: ids)
         byCreated.insert(.init(key: Orders.createdKey(metadata), row: row), id: metadata.id, ids: ids)
         byCost.insert(.init(key: Orders.costKey(metadata), row: row), id: metadata.id, ids: ids)
@@ -210,8 +215,7 @@ struct SessionIndex: Sendable {
     /// Moves a replaced record's row in the orders whose key changed and the tags that changed
     /// (an append changes only `updatedAt`: one order of three, no tag).
     private mutating func relink(_ row: Int32, from old: SessionMetadata, to new: SessionMetadata) {
-        let rows = self.rows
-        let ids = { (row: Int32) in rows[Int(row)].id }  // the id is the same before and after
+        let ids = idOfRow  // the id is the same before and after
         func move(_ keys: inout SortedKeys, _ key: (SessionMetadata) -> Double) {
             let before = key(old), after = key(new)
             guard before != after else { return }
@@ -241,8 +245,7 @@ struct SessionIndex: Sendable {
     }
 
     private mutating func unlink(_ old: SessionMetadata, row: Int32) {
-        let rows = self.rows
-        let ids = { (row: Int32) in rows[Int(row)].id }
+        let ids = idOfRow
         byUpdated.remove(.init(key: Orders.updatedKey(old), row: row), id: old.id, ids: ids)
         byCreated.remove(.init(key: Orders.createdKey(old), row: row), id: old.id, ids: ids)
         byCost.remove(.init(key: Orders.costKey(old), row: row), id: old.id, ids: ids)

@@ -70,6 +70,7 @@ struct DurabilityWaiterTests {
         await withCheckedContinuation { done in DispatchQueue.global().async { syncs.entered.wait(); done.resume() } }
         waiter.noteWritten(Self.ticket(300))  // after the inline round took its target
         let arriving = Task { try await waiter.wait(for: Self.ticket(300)) }
+        while waiter.waiterCount == 0 { await Task.yield() }  // queued while the inline round runs
         gate.signal()
         gate.signal()
         #expect(try await inline.value)

@@ -126,27 +126,103 @@ struct CatalogRebuildTests {
         #expect(rebuilt.quarantined.isEmpty)
     }
 
-    @Test("a .meta.json of an earlier version is read for a session the catalog does not name; the catalog wins otherwise")
+    @Test("without a catalog (a store last checkpointed by an earlier version) the .meta.json files rebuild the index; the first checkpoint then writes every session to the catalog, which wins from then on")
     func legacyMetadataFiles() throws {
         let dir = TemporaryDirectory()
         defer { dir.remove() }
         let lines = jsonLines(0..<1)
-        let a = metadata("a", tags: ["catalog"], bytes: lines.count)
+        let a = metadata("a", tags: ["legacy-a"], bytes: lines.count), b = metadata("b", tags: ["legacy-b"], bytes: lines.count)
+        // The layout an earlier version leaves: session files and metadata files, no catalog.
         do {
             let backend = Self.backend(dir)
             _ = try backend.open()
-            _ = try FileBackendTests.write(backend, [.save(a, lines: lines)], index: [a])
         }
-        let old = metadata("old", tags: ["legacy"], bytes: lines.count)
         let sessions = dir.path + "/sessions/"
-        _ = FileManager.default.createFile(atPath: sessions + "old.jsonl", contents: Data(lines))
-        _ = FileManager.default.createFile(atPath: sessions + "old.meta.json", contents: Data(MetadataFile.encode(old)))
-        _ = FileManager.default.createFile(atPath: sessions + "a.meta.json", contents: Data(MetadataFile.encode(metadata("a", tags: ["stale"]))))
+        for m in [a, b] {
+            _ = FileManager.default.createFile(atPath: sessions + m.id + ".jsonl", contents: Data(lines))
+            _ = FileManager.default.createFile(atPath: sessions + m.id + ".meta.json", contents: Data(MetadataFile.encode(m)))
+        }
         _ = FileManager.default.createFile(atPath: sessions + "gone.meta.json", contents: Data(MetadataFile.encode(metadata("gone"))))
+        try FileManager.default.removeItem(atPath: dir.path + "/journal")  // (no snapshot: nothing was ever checkpointed)
+        let c = metadata("c", tags: ["new"], bytes: lines.count)
+        do {
+            let rebuilt = Self.backend(dir)
+            #expect(FileBackendTests.sorted(try rebuilt.open()) == [a, b])
+            #expect(rebuilt.quarantined.count == 1 && rebuilt.quarantined[0].contains("gone.meta.json"), "metadata without its session file")
+            _ = try FileBackendTests.write(rebuilt, [.save(c, lines: lines)], index: [a, b, c])  // checkpoints (threshold 1)
+        }
+        let catalog = try Self.catalog(dir).read()
+        #expect(catalog.index == ["a": a, "b": b, "c": c], "the first checkpoint wrote the whole index")
+        // From now on the catalog wins: a stale .meta.json is not read.
+        _ = FileManager.default.createFile(atPath: sessions + "a.meta.json", contents: Data(MetadataFile.encode(metadata("a", tags: ["stale"]))))
+        try FileManager.default.removeItem(atPath: dir.path + "/index.snapshot")
+        #expect(FileBackendTests.sorted(try Self.backend(dir).open()) == [a, b, c])
+    }
+
+    static func catalog(_ dir: TemporaryDirectory) -> MetadataCatalog { MetadataCatalogTests.catalog(dir) }
+
+    @Test("sessions derived or dropped by a rebuild without a log reach the catalog at the next checkpoint")
+    func orphansReachTheCatalog() throws {
+        let dir = TemporaryDirectory()
+        defer { dir.remove() }
+        let lines = jsonLines(0..<2)
+        let a = metadata("a", tags: ["kept"], messages: 2, bytes: lines.count), b = metadata("b", messages: 2, bytes: lines.count)
+        do {
+            let backend = Self.backend(dir)
+            _ = try backend.open()
+            _ = try FileBackendTests.write(backend, [.save(a, lines: lines), .save(b, lines: lines)], index: [a, b])
+        }
+        // b's file vanishes and an unknown session file appears; the snapshot and the log are lost.
+        try FileManager.default.removeItem(atPath: dir.path + "/sessions/b.jsonl")
+        _ = FileManager.default.createFile(atPath: dir.path + "/sessions/x.jsonl", contents: Data(lines))
+        try FileManager.default.removeItem(atPath: dir.path + "/index.snapshot")
+        try FileManager.default.removeItem(atPath: dir.path + "/journal")
+        let c = metadata("c", bytes: lines.count)
+        do {
+            let rebuilt = Self.backend(dir)
+            let index = try rebuilt.open()
+            #expect(FileBackendTests.sorted(index).map(\.id) == ["a", "x"])
+            _ = try FileBackendTests.write(rebuilt, [.save(c, lines: lines)], index: index + [c])
+        }
+        let catalog = try Self.catalog(dir).read()
+        #expect(catalog.index["x"]?.tags == ["derived"])
+        #expect(catalog.index["b"] == nil && catalog.deleted.contains("b"))
+    }
+
+    @Test("a damaged line after a session's older line: the session is re-derived from its file (keeping tags), so an append does not cut it back")
+    func damagedNewerLine() throws {
+        let dir = TemporaryDirectory()
+        defer { dir.remove() }
+        let first = jsonLines(0..<2), more = jsonLines(2..<5)
+        let b1 = metadata("b", tags: ["t"], messages: 2, bytes: first.count)
+        var b2 = b1
+        b2.messageCount = 5
+        b2.byteSize = first.count + more.count
+        b2.updatedAt = Date(timeIntervalSince1970: 5_000)
+        do {
+            let backend = Self.backend(dir)
+            _ = try backend.open()
+            _ = try FileBackendTests.write(backend, [.save(b1, lines: first)], index: [b1])
+            _ = try FileBackendTests.write(backend, [.append(b2, lines: more, offset: first.count)], index: [b2])
+        }
+        // The catalog holds b1's line, then b2's: damage b2's.
+        let path = dir.path + "/metadata.jsonl"
+        var text = try String(contentsOfFile: path, encoding: .utf8)
+        let lastLine = try #require(text.split(separator: "\n").last)
+        text = text.replacingOccurrences(of: String(lastLine), with: String(lastLine.dropLast(3)))
+        try text.write(toFile: path, atomically: false, encoding: .utf8)
         try FileManager.default.removeItem(atPath: dir.path + "/index.snapshot")
         let rebuilt = Self.backend(dir)
-        #expect(FileBackendTests.sorted(try rebuilt.open()) == [a, old])
-        #expect(rebuilt.quarantined.count == 1 && rebuilt.quarantined[0].contains("gone.meta.json"), "metadata without its session file")
+        let index = try rebuilt.open()
+        let b = try #require(index.first)
+        #expect(b.byteSize == first.count + more.count && b.messageCount == 5, "re-derived from the file, not b1's stale size")
+        #expect(b.tags == ["t"] && b.createdAt == b1.createdAt && b.summary == b1.summary, "kept from the older line")
+        let appended = Array("{\"n\":99}\n".utf8)
+        var b3 = b
+        b3.messageCount += 1
+        b3.byteSize += appended.count
+        _ = try FileBackendTests.write(rebuilt, [.append(b3, lines: appended, offset: b.byteSize)], index: [b3])
+        #expect(try rebuilt.readMessages(b3) == first + more + appended)
     }
 
     @Test("a damaged catalog line is kept in quarantine and its session gets metadata derived from its messages")
