@@ -285,8 +285,9 @@ struct SessionIndex: Sendable {
         // Records are read in place (borrowed through the buffer), never copied, until the result
         // is built: a copy retains and releases four strings and arrays.
         rows.withUnsafeBufferPointer { records in
+            let tagsKnown = plan.coversTags
             plan.forEach { row in
-                guard query.matches(records[Int(row)]) else { return }
+                guard tagsKnown || query.matchesTags(records[Int(row)]), query.matchesRanges(records[Int(row)]) else { return }
                 let key = query.sort.key(records[Int(row)])
                 if let cursor, !query.sort.precedes((cursor.key, cursor.id), (key, records[Int(row)].id)) { return }
                 matched.append(row)
@@ -355,6 +356,8 @@ struct SessionIndex: Sendable {
     /// The most selective source of candidate rows for a query.
     private struct Plan {
         var count: Int
+        /// Whether every candidate is known to meet the query's tag condition.
+        var coversTags = false
         var forEach: ((Int32) -> Void) -> Void
     }
 
@@ -365,18 +368,19 @@ struct SessionIndex: Sendable {
             let sets = query.tags.map { byTag[$0] ?? [] }
             if query.tagMatch.requiresAll {
                 let smallest = sets.min { $0.count < $1.count } ?? []
-                consider(Plan(count: smallest.count) { body in smallest.forEach(body) })
+                consider(Plan(count: smallest.count, coversTags: Set(query.tags).count == 1) { body in smallest.forEach(body) })
             } else {
-                // A union without a `seen` set: an id is visited from the first listed tag it carries.
+                // A union, each row once (a bit per row marks the rows already visited).
                 let total = sets.reduce(0) { $0 + $1.count }
-                let tags = query.tags
-                consider(Plan(count: total) { body in
-                    rows.withUnsafeBufferPointer { records in
-                        for (i, set) in sets.enumerated() {
-                            for row in set {
-                                if i > 0, tags[..<i].contains(where: records[Int(row)].tags.contains) { continue }
-                                body(row)
-                            }
+                let rowCount = rows.count
+                consider(Plan(count: total, coversTags: true) { body in
+                    var seen = [UInt64](repeating: 0, count: (rowCount + 63) / 64)
+                    for set in sets {
+                        for row in set {
+                            let word = Int(row) >> 6, bit = UInt64(1) << UInt64(row & 63)
+                            if seen[word] & bit != 0 { continue }
+                            seen[word] |= bit
+                            body(row)
                         }
                     }
                 })

@@ -58,13 +58,21 @@ public struct SessionQuery: Sendable, Hashable {
 
     /// Whether `metadata` passes every filter of this query (order, limit and cursor aside).
     func matches(_ metadata: SessionMetadata) -> Bool {
-        if !tags.isEmpty {
-            if tagMatch.requiresAll {
-                for tag in tags where !metadata.tags.contains(tag) { return false }
-            } else if !tags.contains(where: metadata.tags.contains) {
-                return false
-            }
+        matchesTags(metadata) && matchesRanges(metadata)
+    }
+
+    /// The tag condition alone.
+    func matchesTags(_ metadata: SessionMetadata) -> Bool {
+        if tags.isEmpty { return true }
+        if tagMatch.requiresAll {
+            for tag in tags where !metadata.tags.contains(tag) { return false }
+            return true
         }
+        return tags.contains(where: metadata.tags.contains)
+    }
+
+    /// The date and cost conditions alone.
+    func matchesRanges(_ metadata: SessionMetadata) -> Bool {
         if let createdAfter, metadata.createdAt < createdAfter { return false }
         if let createdBefore, metadata.createdAt >= createdBefore { return false }
         if let minCost, metadata.totalCostUSD < minCost { return false }
