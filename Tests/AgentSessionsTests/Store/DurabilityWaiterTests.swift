@@ -8,6 +8,11 @@ import Testing
 struct DurabilityWaiterTests {
     static func ticket(_ offset: Int) -> DurabilityTicket { DurabilityTicket(generation: 1, offset: offset) }
 
+    /// A waiter whose log starts durable at offset 64 and whose syncs `syncs` counts.
+    static func waiter(_ syncs: Syncs) -> DurabilityWaiter {
+        DurabilityWaiter(start: ticket(64)) { () throws(StoreError) in try syncs.sync() }
+    }
+
     /// Counts syncs; each one waits for `gate` when one is given (to hold a round open).
     final class Syncs: Sendable {
         let count = Atomic(0)
@@ -17,6 +22,10 @@ struct DurabilityWaiterTests {
         init(gate: DispatchSemaphore? = nil, failWith: Int32? = nil) {
             self.gate = gate
             self.failWith = failWith
+        }
+        /// Suspends until a sync has started (waiting on a dispatch thread, not the cooperative pool).
+        func untilEntered() async {
+            await withCheckedContinuation { done in DispatchQueue.global().async { self.entered.wait(); done.resume() } }
         }
         func sync() throws(StoreError) {
             count.add(1, ordering: .relaxed)
@@ -29,7 +38,7 @@ struct DurabilityWaiterTests {
     @Test("an idle writer syncs on its own thread, once; a ticket already durable costs no sync")
     func inlineWhenIdle() throws {
         let syncs = Syncs()
-        let waiter = DurabilityWaiter(start: Self.ticket(64)) { () throws(StoreError) in try syncs.sync() }
+        let waiter = Self.waiter(syncs)
         #expect(try waiter.syncIfIdle(Self.ticket(64)))
         #expect(syncs.count.load(ordering: .relaxed) == 0)
         waiter.noteWritten(Self.ticket(100))
@@ -44,10 +53,10 @@ struct DurabilityWaiterTests {
     func busyThenGrouped() async throws {
         let gate = DispatchSemaphore(value: 0)
         let syncs = Syncs(gate: gate)
-        let waiter = DurabilityWaiter(start: Self.ticket(64)) { () throws(StoreError) in try syncs.sync() }
+        let waiter = Self.waiter(syncs)
         waiter.noteWritten(Self.ticket(100))
         let first = Task { try await waiter.wait(for: Self.ticket(100)) }
-        await withCheckedContinuation { done in DispatchQueue.global().async { syncs.entered.wait(); done.resume() } }
+        await syncs.untilEntered()
         // The queued round is in its sync: a writer on its own thread must not start another.
         waiter.noteWritten(Self.ticket(150))
         #expect(try waiter.syncIfIdle(Self.ticket(150)) == false)
@@ -64,10 +73,10 @@ struct DurabilityWaiterTests {
     func arrivalDuringInlineSync() async throws {
         let gate = DispatchSemaphore(value: 0)
         let syncs = Syncs(gate: gate)
-        let waiter = DurabilityWaiter(start: Self.ticket(64)) { () throws(StoreError) in try syncs.sync() }
+        let waiter = Self.waiter(syncs)
         waiter.noteWritten(Self.ticket(100))
         let inline = Task.detached { try waiter.syncIfIdle(Self.ticket(100)) }
-        await withCheckedContinuation { done in DispatchQueue.global().async { syncs.entered.wait(); done.resume() } }
+        await syncs.untilEntered()
         waiter.noteWritten(Self.ticket(300))  // after the inline round took its target
         let arriving = Task { try await waiter.wait(for: Self.ticket(300)) }
         while waiter.waiterCount == 0 { await Task.yield() }  // queued while the inline round runs
@@ -82,7 +91,7 @@ struct DurabilityWaiterTests {
     @Test("a failed sync on the writer's thread fails it, and every later wait and sync")
     func inlineFailure() async throws {
         let syncs = Syncs(failWith: EIO)
-        let waiter = DurabilityWaiter(start: Self.ticket(64)) { () throws(StoreError) in try syncs.sync() }
+        let waiter = Self.waiter(syncs)
         waiter.noteWritten(Self.ticket(100))
         #expect(throws: StoreError.self) { try waiter.syncIfIdle(Self.ticket(100)) }
         #expect(throws: StoreError.self) { try waiter.syncIfIdle(Self.ticket(100)) }
