@@ -161,6 +161,25 @@ struct CatalogRebuildTests {
 
     static func catalog(_ dir: TemporaryDirectory) -> MetadataCatalog { MetadataCatalogTests.catalog(dir) }
 
+    @Test("two processes checkpointing in turn each add what changed since the other's checkpoint: a rebuild has every session, each line once")
+    func twoProcesses() throws {
+        let dir = TemporaryDirectory()
+        defer { dir.remove() }
+        let lines = jsonLines(0..<1)
+        let (one, two) = try FileBackendTests.twoBackends(dir.path)
+        let a = metadata("a", tags: ["one"], bytes: lines.count), b = metadata("b", tags: ["two"], bytes: lines.count)
+        let c = metadata("c", tags: ["one"], bytes: lines.count)
+        _ = try FileBackendTests.write(one, [.save(a, lines: lines)], index: [a])
+        _ = try FileBackendTests.write(two, [.save(b, lines: lines)], index: [a, b])  // follows a's record first
+        try two.close(index: [a, b])  // checkpoints a and b
+        _ = try FileBackendTests.write(one, [.save(c, lines: lines)], index: [a, b, c])  // follows the new generation
+        try one.close(index: [a, b, c])  // checkpoints c only
+        let text = try String(contentsOfFile: dir.path + "/metadata.jsonl", encoding: .utf8)
+        #expect(text.split(separator: "\n").count == 3)
+        try FileManager.default.removeItem(atPath: dir.path + "/index.snapshot")
+        #expect(FileBackendTests.sorted(try Self.backend(dir).open()) == [a, b, c])
+    }
+
     @Test("sessions derived or dropped by a rebuild without a log reach the catalog at the next checkpoint")
     func orphansReachTheCatalog() throws {
         let dir = TemporaryDirectory()
