@@ -99,21 +99,42 @@ struct JSONValidatorTests {
         }
     }
 
-    @Test("the top-level type member, read without decoding", arguments: [
-        (#"{"type":"user","a":{"type":"x"}}"#, "user"), (#"{"a":[{"type":"x"}],"type":"result"}"#, "result"),
-        (#"{"a":{"type":"x"}}"#, "absent"), (#"[{"type":"x"}]"#, "absent"), (#""type""#, "absent"),
-        (#"{"type":"us\u0065r"}"#, "undecided"), (#"{"typ\u0065":"user"}"#, "undecided"),
-        (#"{"type":"user","typ\u0065":"x"}"#, "undecided"), (#"{"type":"a","type":"b"}"#, "undecided"),
-        (#"{"type":1}"#, "undecided"), (#"{"type":null}"#, "undecided"), (#"{"type":""}"#, ""),
-    ])
-    func typeMember(_ text: String, _ expected: String) throws {
+    /// The validator's report of two top-level keys.
+    static func capture(_ bytes: [UInt8], _ first: StaticString, _ second: StaticString) throws -> (JSONParser.Member, JSONParser.Member) {
         var parser = JSONParser()
+        var members: (JSONParser.Member, JSONParser.Member) = (.absent, .absent)
+        var failure: JSONParseError?
+        bytes.withUnsafeBytes { raw in
+            do throws(JSONParseError) { members = try parser.validate(raw, capturing: first, second) } catch { failure = error }
+        }
+        if let failure { throw failure }
+        return members
+    }
+
+    @Test("top-level members, located without decoding", arguments: [
+        (#"{"type":"user","a":{"type":"x"}}"#, #""user""#), (#"{"a":[{"type":"x"}],"type":"result"}"#, #""result""#),
+        (#"{"a":{"type":"x"}}"#, "absent"), (#"[{"type":"x"}]"#, "absent"), (#""type""#, "absent"),
+        (#"{"type":"us\u0065r"}"#, #""us\u0065r""#), (#"{"typ\u0065":"user"}"#, "undecided"),
+        (#"{"type":"user","typ\u0065":"x"}"#, "undecided"), (#"{"type":"a","type":"b"}"#, "undecided"),
+        (#"{"type":1}"#, "1"), (#"{"type" : [1, {"b":2}] }"#, #"[1, {"b":2}]"#), (#"{"type":""}"#, #""""#),
+    ])
+    func capturedMember(_ text: String, _ expected: String) throws {
         let bytes = Array(text.utf8)
-        let member = try bytes.withUnsafeBytes { raw throws(JSONParseError) in try parser.validate(raw) }
+        let (member, same) = try Self.capture(bytes, "type", "type")
+        #expect(member == same, "the same key asked twice is reported twice")
         switch member {
         case .absent: #expect(expected == "absent")
         case .undecided: #expect(expected == "undecided")
-        case .plain(let range): #expect(String(decoding: bytes[range], as: UTF8.self) == expected)
+        case .value(let range): #expect(String(decoding: bytes[range], as: UTF8.self) == expected)
         }
+    }
+
+    @Test("two keys are located in one pass, each independently")
+    func twoKeys() throws {
+        let bytes = Array(#"{"message":{"type":"inner"},"x":1,"type":"user"}"#.utf8)
+        let (type, message) = try Self.capture(bytes, "type", "message")
+        guard case .value(let t) = type, case .value(let m) = message else { Issue.record("\(type) \(message)"); return }
+        #expect(String(decoding: bytes[t], as: UTF8.self) == #""user""#)
+        #expect(String(decoding: bytes[m], as: UTF8.self) == #"{"type":"inner"}"#)
     }
 }

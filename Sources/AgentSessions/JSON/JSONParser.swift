@@ -19,17 +19,18 @@ struct JSONParser: ~Copyable {
     private var values = JSONScratchStack<JSONValue>(capacity: 16)
     private var members = JSONScratchStack<JSONObject.Member>(capacity: 16)
     private var scratch: [UInt8] = []
-    /// What ``validate(_:)`` saw of a top-level `type` member.
-    private var typeMember = TypeMember.absent
+    /// The top-level keys ``validate(_:capturing:_:)`` reports, and what it saw of them.
+    private var keys: (StaticString, StaticString) = ("type", "type")
+    private var captured: (Member, Member) = (.absent, .absent)
 
-    /// The top-level `type` member of an object, as ``validate(_:)`` reports it without decoding.
-    enum TypeMember: Equatable {
+    /// A top-level member of an object, as ``validate(_:capturing:_:)`` reports it without decoding.
+    enum Member: Equatable {
         /// No such member (or the text is not an object).
         case absent
-        /// A string value written without escapes: the offsets of its text, quotes excluded.
-        case plain(Range<Int>)
-        /// Present, but telling its value needs decoding: not a string, a string with escapes,
-        /// the key written twice, or any top-level key written with escapes.
+        /// The offsets of the member's value, as written (a string with its quotes).
+        case value(Range<Int>)
+        /// Telling its value needs decoding: the key is written twice, or some top-level key is
+        /// written with escapes (and might decode to it).
         case undecided
     }
 
@@ -66,12 +67,16 @@ struct JSONParser: ~Copyable {
     /// About four times faster than parsing, and allocation-free except for the rare number that
     /// needs the standard library's conversion. Error codes match the parser's; offsets may differ
     /// for invalid UTF-8 (the validator reports the first bad byte of the string's raw text).
-    /// - Parameter buffer: The bytes; offsets in errors are relative to its start.
-    /// - Returns: For an object, what it holds under the top-level key `type` (the store reads a
-    ///   message's type this way to decide whether it needs decoding).
+    /// - Parameters:
+    ///   - buffer: The bytes; offsets in errors are relative to its start.
+    ///   - first, second: Top-level keys (ASCII, without escapes) whose values to report.
+    /// - Returns: For an object, where the values of `first` and `second` are (the store reads a
+    ///   message's `type` this way to decide whether it needs decoding).
     /// - Throws: ``JSONParseError``, as ``parse(_:)`` would.
     @discardableResult
-    mutating func validate(_ buffer: UnsafeRawBufferPointer) throws(JSONParseError) -> TypeMember {
+    mutating func validate(
+        _ buffer: UnsafeRawBufferPointer, capturing first: StaticString = "type", _ second: StaticString = "type"
+    ) throws(JSONParseError) -> (Member, Member) {
         guard let start = buffer.baseAddress, buffer.count > 0 else {
             throw JSONParseError(code: .unexpectedEnd, offset: 0)
         }
@@ -79,14 +84,15 @@ struct JSONParser: ~Copyable {
         end = buffer.count
         pos = 0
         depth = 0
-        typeMember = .absent
+        keys = (first, second)
+        captured = (.absent, .absent)
         skipWhitespace()
         try skipValue()
         skipWhitespace()
         if pos != end {
             throw JSONParseError(code: .trailingData, offset: pos)
         }
-        return typeMember
+        return captured
     }
 
     // MARK: - Values
@@ -465,7 +471,7 @@ struct JSONParser: ~Copyable {
                 }
                 let key = pos
                 try skipString()
-                let isType = depth == 1 && isTypeKey(key)
+                let capturing = depth == 1 ? capturedKey(key) : 0
                 skipWhitespace()
                 guard pos < end else { throw JSONParseError(code: .unexpectedEnd, offset: end) }
                 guard base[pos] == UInt8(ascii: ":") else {
@@ -475,7 +481,7 @@ struct JSONParser: ~Copyable {
                 skipWhitespace()
                 let value = pos
                 try skipValue()
-                if isType { noteType(value) }
+                if capturing != 0 { note(capturing, value) }
             } while try nextElement(closing: UInt8(ascii: "}"))
             depth -= 1
         case UInt8(ascii: "["):
@@ -490,26 +496,27 @@ struct JSONParser: ~Copyable {
         }
     }
 
-    /// Whether the top-level key just skipped (its opening quote at `start`) is `type`; a key with
-    /// an escape might decode to `type`, so it makes the type undecided.
-    private mutating func isTypeKey(_ start: Int) -> Bool {
+    /// Which captured key the top-level key just skipped (its opening quote at `start`) is: 1 or
+    /// 2 (both when the two are the same), or 0. A key with an escape might decode to either, so
+    /// it makes both undecided.
+    private mutating func capturedKey(_ start: Int) -> Int {
         let text = UnsafeBufferPointer(start: base + start + 1, count: pos - start - 2)
         if text.contains(UInt8(ascii: "\\")) {
-            typeMember = .undecided
-            return false
+            captured = (.undecided, .undecided)
+            return 0
         }
-        return text.elementsEqual("type".utf8)
+        func equal(_ key: StaticString) -> Bool {
+            UnsafeBufferPointer(start: key.utf8Start, count: key.utf8CodeUnitCount).elementsEqual(text)
+        }
+        return (equal(keys.0) ? 1 : 0) | (equal(keys.1) ? 2 : 0)
     }
 
-    /// Records the top-level `type` member's value, skipped from `start` to `pos`.
-    private mutating func noteType(_ start: Int) {
-        guard typeMember == .absent, base[start] == UInt8(ascii: "\"") else {
-            typeMember = .undecided
-            return
-        }
-        let text = start + 1..<pos - 1
-        let escaped = UnsafeBufferPointer(start: base + text.lowerBound, count: text.count).contains(UInt8(ascii: "\\"))
-        typeMember = escaped ? .undecided : .plain(text)
+    /// Records the value (from `start` to `pos`) of captured key(s) `which`; a second value for a
+    /// key makes it undecided.
+    private mutating func note(_ which: Int, _ start: Int) {
+        func noted(_ member: Member) -> Member { member == .absent ? .value(start..<pos) : .undecided }
+        if which & 1 != 0 { captured.0 = noted(captured.0) }
+        if which & 2 != 0 { captured.1 = noted(captured.1) }
     }
 
     /// Skips a string (`pos` at its opening quote), checking its escapes and, when it has

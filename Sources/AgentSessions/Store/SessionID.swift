@@ -62,6 +62,12 @@ enum SessionID {
     static func validateTag(_ tag: String) throws(StoreError) {
         func reject(_ reason: String) -> StoreError { .invalidTag(tag: tag, reason: reason) }
         if tag.isEmpty { throw reject("it is empty") }
+        // Printable ASCII (the usual tag) needs no Unicode tables: one pass over the bytes.
+        let utf8 = tag.utf8
+        if utf8.count <= maxTagLength, utf8.allSatisfy({ $0 >= 0x20 && $0 < 0x7F }) {
+            if utf8.first == 0x20 || utf8.last == 0x20 { throw reject("it starts or ends with white space") }
+            return
+        }
         if tag.count > maxTagLength { throw reject("it is longer than \(maxTagLength) characters") }
         if tag.unicodeScalars.contains(where: { $0.properties.generalCategory == .control }) {
             throw reject("it contains a control character")

@@ -27,8 +27,10 @@ struct StoredFacts: Equatable {
     ///
     /// Every line is validated, and its top-level `type` read from the text; only the lines the
     /// facts depend on are decoded: every `system` and `result` line, `user` lines until one has
-    /// prompt text, `assistant` lines until the model and a text are known, and any line whose
-    /// type cannot be told from its text. Gives the same facts as ``init(_:)`` on the parsed messages.
+    /// prompt text (a line whose `message.content` is not a string and holds no `"text"` token
+    /// cannot have any: tool results), `assistant` lines until the model and a text are known,
+    /// and any line whose type or content cannot be told from its text. Gives the same facts as
+    /// ``init(_:)`` on the parsed messages.
     static func scanning(_ text: [UInt8]) -> (messages: [Message], facts: StoredFacts)? {
         guard text.first == UInt8(ascii: "{"), text.last == UInt8(ascii: "\n") else { return nil }
         var parser = JSONParser()
@@ -37,48 +39,73 @@ struct StoredFacts: Equatable {
         var accumulator = SessionAccumulator()
         var assistants = 0
         var valid = true
-        MessageLines.forEachLine(text) { _, range in
-            let type = text.withUnsafeBytes { raw -> JSONParser.TypeMember? in
+        text.withUnsafeBytes { raw in
+            MessageLines.forEachLine(text) { _, range in
                 let line = UnsafeRawBufferPointer(rebasing: raw[range])
-                guard line.first == UInt8(ascii: "{") else { return nil }
-                return try? parser.validate(line)
-            }
-            guard let type else {
-                valid = false
-                return false
-            }
-            let message = Message(validatedText: text[range])
-            messages.append(message)
-            let needed: Bool
-            switch type {
-            case .plain(let name):
-                let name = text[name.lowerBound + range.lowerBound..<name.upperBound + range.lowerBound]
-                if name.elementsEqual("assistant".utf8) {
+                guard line.first == UInt8(ascii: "{"), let (type, message) = try? parser.validate(line, capturing: "type", "message") else {
+                    valid = false
+                    return false
+                }
+                messages.append(Message(validatedText: text[range]))
+                let needed: Bool
+                switch Self.plainString(type, in: line) {
+                case .some(let name) where name.elementsEqual("assistant".utf8):
                     assistants += 1
                     needed = !accumulator.knowsAssistantFacts
-                } else if name.elementsEqual("user".utf8) {
-                    needed = !accumulator.knowsUserPrompt
-                } else {
+                case .some(let name) where name.elementsEqual("user".utf8):
+                    needed = !accumulator.knowsUserPrompt && Self.mayHoldPrompt(message, in: line, &parser)
+                case .some(let name):
                     needed = name.elementsEqual("system".utf8) || name.elementsEqual("result".utf8)
+                case .none:
+                    needed = type != .absent  // a type only decoding tells
                 }
-            case .absent:
-                needed = false
-            case .undecided:
-                needed = true
+                if needed {
+                    decoded.append(messages[messages.count - 1].decoded)
+                    let counted = accumulator.assistantMessages
+                    accumulator.add(decoded[decoded.count - 1])
+                    // A type read from the text was counted above; one only decoding tells is counted
+                    // as the accumulator saw it (a repeated key, for one, is read as its last value).
+                    if case .none = Self.plainString(type, in: line) { assistants += accumulator.assistantMessages - counted }
+                }
+                return true
             }
-            if needed {
-                decoded.append(message.decoded)
-                let counted = accumulator.assistantMessages
-                accumulator.add(decoded[decoded.count - 1])
-                // A type read from the text was counted above; one only decoding tells is counted
-                // as the accumulator saw it (a repeated key, for one, is read as its last value).
-                if case .undecided = type { assistants += accumulator.assistantMessages - counted }
-            }
-            return true
         }
         guard valid else { return nil }
         let summary = accumulator.summary
         return (messages, StoredFacts(cost: SessionCost.total(decoded), turnCount: assistants, model: summary.model,
                                       summary: summary.summary))
+    }
+
+    /// The text of a member's value when it is a string without escapes; `nil` otherwise.
+    private static func plainString(_ member: JSONParser.Member, in line: UnsafeRawBufferPointer) -> UnsafeRawBufferPointer.SubSequence? {
+        guard case .value(let range) = member, line[range.lowerBound] == UInt8(ascii: "\""),
+              !line[range].contains(UInt8(ascii: "\\")) else { return nil }
+        return line[range.lowerBound + 1..<range.upperBound - 1]
+    }
+
+    /// Whether a `user` line's `message` (its member as validated) may hold prompt text for
+    /// `Message.text(ofContent:)`: a content that is a non-empty string, or an array whose text
+    /// has a `"text"` token or an escape that could spell one. `false` only when it cannot.
+    private static func mayHoldPrompt(_ message: JSONParser.Member, in line: UnsafeRawBufferPointer, _ parser: inout JSONParser) -> Bool {
+        switch message {
+        case .absent: return false
+        case .undecided: return true
+        case .value(let range):
+            guard line[range.lowerBound] == UInt8(ascii: "{") else { return false }  // not an object: no content
+            let object = UnsafeRawBufferPointer(rebasing: line[range])
+            guard let (content, _) = try? parser.validate(object, capturing: "content") else { return true }
+            switch content {
+            case .absent: return false
+            case .undecided: return true
+            case .value(let range):
+                let value = object[range]
+                switch value.first {
+                case UInt8(ascii: "\""): return value.count > 2  // "" has no text
+                case UInt8(ascii: "["):
+                    return value.contains(UInt8(ascii: "\\")) || value.firstRange(of: Array("\"text\"".utf8)) != nil
+                default: return false  // neither a string nor an array: no text
+                }
+            }
+        }
     }
 }

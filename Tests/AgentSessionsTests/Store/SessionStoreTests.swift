@@ -200,6 +200,16 @@ struct SessionStoreTests {
         }
     }
 
+    @Test("tags: the ASCII fast path and the Unicode path agree on what is rejected", arguments: [
+        ("", false), ("bugfix", true), (" lead", false), ("trail ", false), ("in side", true), ("tab\tin", false),
+        ("bell\u{7}", false), ("del\u{7F}", false), (String(repeating: "t", count: 100), true),
+        (String(repeating: "t", count: 101), false), ("ü-tag", true), ("\u{2003}em", false), ("é", true),
+        (String(repeating: "é", count: 100), true), (String(repeating: "é", count: 101), false), ("nbsp\u{A0}", false),
+    ])
+    func tagRules(_ tag: String, _ valid: Bool) {
+        #expect(((try? SessionID.validateTag(tag)) != nil) == valid, "\(tag.debugDescription)")
+    }
+
     @Test("invalid JSON lines are rejected with the line's index and nothing is written", arguments: BackendKind.allCases)
     func invalidMessages(_ kind: BackendKind) async throws {
         try await withStore(kind) { store, _ in

@@ -31,6 +31,21 @@ struct StoredFactsTests {
         #"{"subtype":"no type at all","total_cost_usd":9}"#,
         #"{"type":"result","total_cost_usd":0.5}  "#,
         "{\"type\":\"assistant\",\"message\":{\"model\":\"claude-crlf\",\"content\":\"crlf\"}}\r",
+        // user lines the scan must tell apart: tool results (no prompt) and everything that may hold one
+        #"{"type":"user","message":{"role":"user","content":[{"tool_use_id":"t1","type":"tool_result","content":"ok"}]}}"#,
+        #"{"type":"user","message":{"content":[{"type":"tool_result","content":[{"type":"text","text":"nested text"}]}]}}"#,
+        #"{"type":"user","message":{"content":[{"type":"tool_result","content":"say \"text\" here"}]}}"#,
+        #"{"type":"user","message":{"content":[{"type":"t\u0065xt","text":"escaped block type"}]}}"#,
+        #"{"type":"user","message":{"content":[{"type":"text","text":""},{"type":"text","text":""}]}}"#,
+        #"{"type":"user","message":{"content":[{"type":"text"}]}}"#,
+        #"{"type":"user","message":{"content":"  "}}"#,
+        #"{"type":"user","message":{"content":"\u0041 escaped prompt"}}"#,
+        #"{"type":"user","message":{"content":7}}"#,
+        #"{"type":"user","message":"not an object"}"#,
+        #"{"type":"user"}"#,
+        #"{"type":"user","message":{"content":"first"},"message":{"content":[]}}"#,
+        #"{"type":"user","message":{"content":[],"content":"second content key"}}"#,
+        #"{"type":"user","message":{"cont\u0065nt":"escaped key"}}"#,
     ]
 
     @Test("2,000 random transcripts: the same messages and facts as parsing and summarising every line")
