@@ -42,7 +42,11 @@ struct StoredFacts: Equatable {
         text.withUnsafeBytes { raw in
             MessageLines.forEachLine(text) { _, range in
                 let line = UnsafeRawBufferPointer(rebasing: raw[range])
-                guard line.first == UInt8(ascii: "{"), let (type, message) = try? parser.validate(line, capturing: "type", "message") else {
+                let type: JSONParser.Member, message: JSONParser.Member
+                do throws(JSONParseError) {
+                    guard line.first == UInt8(ascii: "{") else { throw JSONParseError(code: .unexpectedCharacter, offset: 0) }
+                    (type, message) = try parser.validate(line, capturing: "type", "message")
+                } catch {
                     valid = false
                     return false
                 }
@@ -79,8 +83,23 @@ struct StoredFacts: Equatable {
     /// The text of a member's value when it is a string without escapes; `nil` otherwise.
     private static func plainString(_ member: JSONParser.Member, in line: UnsafeRawBufferPointer) -> UnsafeRawBufferPointer.SubSequence? {
         guard case .value(let range) = member, line[range.lowerBound] == UInt8(ascii: "\""),
-              !line[range].contains(UInt8(ascii: "\\")) else { return nil }
+              !UnsafeRawBufferPointer(rebasing: line[range]).contains(UInt8(ascii: "\\")) else { return nil }
         return line[range.lowerBound + 1..<range.upperBound - 1]
+    }
+
+    /// Whether `array`'s text has a `"text"` token (a block of type text needs one) or an escape
+    /// (which could spell one).
+    private static func mayHoldTextBlock(_ array: UnsafeRawBufferPointer) -> Bool {
+        let token: [UInt8] = Array("\"text\"".utf8)
+        var i = 0
+        while i < array.count {
+            let byte = array[i]
+            if byte == UInt8(ascii: "\\") { return true }
+            if byte == UInt8(ascii: "\""), i + 6 <= array.count, array[i + 1] == token[1], array[i + 2] == token[2],
+               array[i + 3] == token[3], array[i + 4] == token[4], array[i + 5] == token[5] { return true }
+            i += 1
+        }
+        return false
     }
 
     /// Whether a `user` line's `message` (its member as validated) may hold prompt text for
@@ -93,16 +112,16 @@ struct StoredFacts: Equatable {
         case .value(let range):
             guard line[range.lowerBound] == UInt8(ascii: "{") else { return false }  // not an object: no content
             let object = UnsafeRawBufferPointer(rebasing: line[range])
-            guard let (content, _) = try? parser.validate(object, capturing: "content") else { return true }
+            let content: JSONParser.Member
+            do throws(JSONParseError) { content = try parser.validate(object, capturing: "content").0 } catch { return true }
             switch content {
             case .absent: return false
             case .undecided: return true
             case .value(let range):
-                let value = object[range]
+                let value = UnsafeRawBufferPointer(rebasing: object[range])
                 switch value.first {
                 case UInt8(ascii: "\""): return value.count > 2  // "" has no text
-                case UInt8(ascii: "["):
-                    return value.contains(UInt8(ascii: "\\")) || value.firstRange(of: Array("\"text\"".utf8)) != nil
+                case UInt8(ascii: "["): return mayHoldTextBlock(value)
                 default: return false  // neither a string nor an array: no text
                 }
             }
