@@ -374,6 +374,7 @@ struct SessionIndex: Sendable {
                 let total = sets.reduce(0) { $0 + $1.count }
                 let rowCount = rows.count
                 consider(Plan(count: total, coversTags: true) { body in
+                    if sets.count == 1 { return sets[0].forEach(body) }
                     var seen = [UInt64](repeating: 0, count: (rowCount + 63) / 64)
                     for set in sets {
                         for row in set {

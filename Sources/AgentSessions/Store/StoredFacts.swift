@@ -27,8 +27,8 @@ struct StoredFacts: Equatable {
     ///
     /// Every line is validated, and its top-level `type` read from the text; only the lines the
     /// facts depend on are decoded: every `system` and `result` line, `user` lines until one has
-    /// prompt text (a line whose `message.content` is not a string and holds no `"text"` token
-    /// cannot have any: tool results), `assistant` lines until the model and a text are known,
+    /// prompt text (``mayHoldPrompt(_:in:_:)``: tool results are skipped), `assistant` lines
+    /// until the model and a text are known,
     /// and any line whose type or content cannot be told from its text. Gives the same facts as
     /// ``init(_:)`` on the parsed messages.
     static func scanning(_ text: [UInt8]) -> (messages: [Message], facts: StoredFacts)? {
@@ -52,7 +52,8 @@ struct StoredFacts: Equatable {
                 }
                 messages.append(Message(validatedText: text[range]))
                 let needed: Bool
-                switch Self.plainString(type, in: line) {
+                let name = Self.plainString(type, in: line)
+                switch name {
                 case .some(let name) where name.elementsEqual("assistant".utf8):
                     assistants += 1
                     needed = !accumulator.knowsAssistantFacts
@@ -69,7 +70,7 @@ struct StoredFacts: Equatable {
                     accumulator.add(decoded[decoded.count - 1])
                     // A type read from the text was counted above; one only decoding tells is counted
                     // as the accumulator saw it (a repeated key, for one, is read as its last value).
-                    if case .none = Self.plainString(type, in: line) { assistants += accumulator.assistantMessages - counted }
+                    if name == nil { assistants += accumulator.assistantMessages - counted }
                 }
                 return true
             }
@@ -103,8 +104,11 @@ struct StoredFacts: Equatable {
     }
 
     /// Whether a `user` line's `message` (its member as validated) may hold prompt text for
-    /// `Message.text(ofContent:)`: a content that is a non-empty string, or an array whose text
-    /// has a `"text"` token or an escape that could spell one. `false` only when it cannot.
+    /// `Message.text(ofContent:)`: a `content` that is a non-empty string, or an array whose text
+    /// has a `"text"` token or any backslash; also whenever a `message` or `content` key is
+    /// repeated or some key at their level has escapes. `false` only when it cannot: no
+    /// `message` object, no `content`, an empty string, any other kind of value, or an array
+    /// without either.
     private static func mayHoldPrompt(_ message: JSONParser.Member, in line: UnsafeRawBufferPointer, _ parser: inout JSONParser) -> Bool {
         switch message {
         case .absent: return false

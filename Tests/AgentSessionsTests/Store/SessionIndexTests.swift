@@ -121,6 +121,34 @@ struct SessionIndexTests {
         #expect(index[Array(model.keys)[0]] == model[Array(model.keys)[0]])
     }
 
+    @Test("sparse tags take the tag plan (a union with each row once, one tag for all), with and without a cursor")
+    func sparseTags() {
+        // 300 sessions; "x" on 20, "y" on 30 (10 of them also "x"): far under a third, so the tag plan wins.
+        let records = (0..<300).map { i in
+            let tags = (i % 15 == 0 ? ["x"] : []) + (i % 10 == 0 ? ["y"] : []) + ["all"]
+            return metadata("r\(String(format: "%03d", (i * 7) % 300))", created: Double(1_000 + i % 13),
+                            updated: Double(2_000 + i % 9), cost: Double(i % 5) / 10, tags: tags)
+        }
+        let index = SessionIndex(records)
+        let queries = [
+            SessionQuery(tags: ["x", "y"]), SessionQuery(tags: ["y", "x", "y"]), SessionQuery(tags: ["x"]),
+            SessionQuery(tags: ["x", "x"], tagMatch: .all), SessionQuery(tags: ["x", "y"], tagMatch: .all),
+            SessionQuery(tags: ["x", "y"], maxCost: 0.2), SessionQuery(tags: ["x", "y"], sort: .costDescending, limit: 7),
+        ]
+        for query in queries {
+            #expect(index.search(query).sessions.map(\.id) == Self.reference(query, records), "\(query)")
+            var paged: [String] = []
+            var page = SessionQuery(tags: query.tags, tagMatch: query.tagMatch, maxCost: query.maxCost, sort: query.sort, limit: 4)
+            while true {
+                let result = index.search(page)
+                paged += result.sessions.map(\.id)
+                guard let next = result.nextCursor else { break }
+                page.cursor = next
+            }
+            #expect(paged == Self.reference(SessionQuery(tags: query.tags, tagMatch: query.tagMatch, maxCost: query.maxCost, sort: query.sort), records), "paged \(query)")
+        }
+    }
+
     @Test("updated(before:) returns exactly the sessions older than the cutoff")
     func cutoff() {
         let index = SessionIndex(Self.records)

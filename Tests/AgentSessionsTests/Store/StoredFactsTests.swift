@@ -46,6 +46,10 @@ struct StoredFactsTests {
         #"{"type":"user","message":{"content":"first"},"message":{"content":[]}}"#,
         #"{"type":"user","message":{"content":[],"content":"second content key"}}"#,
         #"{"type":"user","message":{"cont\u0065nt":"escaped key"}}"#,
+        #"{"type":"user","message":{"content":null}}"#,
+        #"{"type":"user","message":{"content":{"type":"text","text":"an object, not blocks"}}}"#,
+        #"{"type":"user","message":{"content":[{"type":"tool_result","content":"tab\tonly"}]}}"#,
+        #"{ "type" : "user" , "message" : { "content" : [ { "type" : "text" , "text" : "spaced" } ] } }"#,
     ]
 
     @Test("2,000 random transcripts: the same messages and facts as parsing and summarising every line")
