@@ -32,6 +32,14 @@ struct JSONParser: ~Copyable {
         /// Telling its value needs decoding: the key is written twice, or some top-level key is
         /// written with escapes (and might decode to it).
         case undecided
+
+        /// The value's text when it is a string written without escapes (quotes excluded), in
+        /// `buffer`, the text that was validated; `nil` otherwise.
+        func plainString(in buffer: UnsafeRawBufferPointer) -> UnsafeRawBufferPointer? {
+            guard case .value(let range) = self, buffer[range.lowerBound] == UInt8(ascii: "\"") else { return nil }
+            let text = UnsafeRawBufferPointer(rebasing: buffer[range.lowerBound + 1..<range.upperBound - 1])
+            return text.contains(UInt8(ascii: "\\")) ? nil : text
+        }
     }
 
     init() {}
@@ -43,21 +51,11 @@ struct JSONParser: ~Copyable {
     /// - Throws: ``JSONParseError`` for anything that is not exactly one JSON value
     ///   surrounded by optional whitespace.
     mutating func parse(_ buffer: UnsafeRawBufferPointer) throws(JSONParseError) -> JSONValue {
-        guard let start = buffer.baseAddress, buffer.count > 0 else {
-            throw JSONParseError(code: .unexpectedEnd, offset: 0)
-        }
-        base = start.assumingMemoryBound(to: UInt8.self)
-        end = buffer.count
-        pos = 0
-        depth = 0
+        try begin(buffer)
         values.removeAll()
         members.removeAll()
-        skipWhitespace()
         let value = try parseValue()
-        skipWhitespace()
-        if pos != end {
-            throw JSONParseError(code: .trailingData, offset: pos)
-        }
+        try finish()
         return value
     }
 
@@ -77,6 +75,16 @@ struct JSONParser: ~Copyable {
     mutating func validate(
         _ buffer: UnsafeRawBufferPointer, capturing first: StaticString = "type", _ second: StaticString = "type"
     ) throws(JSONParseError) -> (Member, Member) {
+        try begin(buffer)
+        keys = (first, second)
+        captured = (.absent, .absent)
+        try skipValue()
+        try finish()
+        return captured
+    }
+
+    /// Points the parser at `buffer` and skips leading whitespace.
+    private mutating func begin(_ buffer: UnsafeRawBufferPointer) throws(JSONParseError) {
         guard let start = buffer.baseAddress, buffer.count > 0 else {
             throw JSONParseError(code: .unexpectedEnd, offset: 0)
         }
@@ -84,15 +92,15 @@ struct JSONParser: ~Copyable {
         end = buffer.count
         pos = 0
         depth = 0
-        keys = (first, second)
-        captured = (.absent, .absent)
         skipWhitespace()
-        try skipValue()
+    }
+
+    /// After the one value: only whitespace may follow.
+    private mutating func finish() throws(JSONParseError) {
         skipWhitespace()
         if pos != end {
             throw JSONParseError(code: .trailingData, offset: pos)
         }
-        return captured
     }
 
     // MARK: - Values

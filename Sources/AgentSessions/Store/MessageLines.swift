@@ -44,25 +44,8 @@ enum MessageLines {
     /// - Throws: ``StoreError/corrupted(path:reason:quarantinedAt:)`` naming the file and the
     ///   first bad line, when neither reading accepts it.
     static func decode(_ bytes: [UInt8], id: String, path: String) throws(StoreError) -> [Message] {
-        var parser = JSONParser()
         var messages: [Message] = []
-        var failure: (line: Int, reason: String)?
-        forEachLine(bytes) { number, range in
-            let valid = bytes.withUnsafeBytes { raw -> Bool in
-                let line = UnsafeRawBufferPointer(rebasing: raw[range])
-                guard line.first == UInt8(ascii: "{") else {
-                    failure = (number, line.isEmpty ? "blank line" : "not a JSON object")
-                    return false
-                }
-                do { try parser.validate(line) } catch {
-                    failure = (number, "\(error)")
-                    return false
-                }
-                return true
-            }
-            if valid { messages.append(Message(validatedText: bytes[range])) }
-            return valid
-        }
+        let failure = validateLines(bytes) { range, _, _ in messages.append(Message(validatedText: bytes[range])) }
         if let failure {
             // A file the store adopted without metadata may hold what the message reader accepts
             // but the stored form does not (blank lines, a byte-order mark, a document over several
@@ -71,6 +54,36 @@ enum MessageLines {
             throw .corrupted(path: "\(path)/sessions/\(id).jsonl", reason: "line \(failure.line): \(failure.reason)", quarantinedAt: nil)
         }
         return messages
+    }
+
+    /// Checks each line of `bytes` (as ``forEachLine(_:_:)`` splits them) to be one JSON object
+    /// as the parser accepts it, calling `body` with each valid line's range, its text and the
+    /// top-level members `first` and `second` as the validator located them
+    /// (``JSONParser/validate(_:capturing:_:)``). Stops at the first line that is not.
+    /// - Returns: that line's number and what is wrong with it; `nil` when every line is valid.
+    static func validateLines(
+        _ bytes: [UInt8], capturing first: StaticString = "type", _ second: StaticString = "type",
+        _ body: (Range<Int>, UnsafeRawBufferPointer, (JSONParser.Member, JSONParser.Member)) -> Void
+    ) -> (line: Int, reason: String)? {
+        var parser = JSONParser()
+        var failure: (line: Int, reason: String)?
+        bytes.withUnsafeBytes { raw in
+            forEachLine(bytes) { number, range in
+                let line = UnsafeRawBufferPointer(rebasing: raw[range])
+                guard line.first == UInt8(ascii: "{") else {
+                    failure = (number, line.isEmpty ? "blank line" : "not a JSON object")
+                    return false
+                }
+                do throws(JSONParseError) {
+                    body(range, line, try parser.validate(line, capturing: first, second))
+                    return true
+                } catch {
+                    failure = (number, "\(error)")
+                    return false
+                }
+            }
+        }
+        return failure
     }
 
     /// The messages of lines this store has just validated or written (no check).

@@ -33,59 +33,39 @@ struct StoredFacts: Equatable {
     /// ``init(_:)`` on the parsed messages.
     static func scanning(_ text: [UInt8]) -> (messages: [Message], facts: StoredFacts)? {
         guard text.first == UInt8(ascii: "{"), text.last == UInt8(ascii: "\n") else { return nil }
-        var parser = JSONParser()
+        var parser = JSONParser()  // for the second pass over a user line's message
         var messages: [Message] = []
         var decoded: [Message] = []  // the lines the facts depend on, in order
         var accumulator = SessionAccumulator()
         var assistants = 0
-        var valid = true
-        text.withUnsafeBytes { raw in
-            MessageLines.forEachLine(text) { _, range in
-                let line = UnsafeRawBufferPointer(rebasing: raw[range])
-                let type: JSONParser.Member, message: JSONParser.Member
-                do throws(JSONParseError) {
-                    guard line.first == UInt8(ascii: "{") else { throw JSONParseError(code: .unexpectedCharacter, offset: 0) }
-                    (type, message) = try parser.validate(line, capturing: "type", "message")
-                } catch {
-                    valid = false
-                    return false
-                }
-                messages.append(Message(validatedText: text[range]))
-                let needed: Bool
-                let name = Self.plainString(type, in: line)
-                switch name {
-                case .some(let name) where name.elementsEqual("assistant".utf8):
-                    assistants += 1
-                    needed = !accumulator.knowsAssistantFacts
-                case .some(let name) where name.elementsEqual("user".utf8):
-                    needed = !accumulator.knowsUserPrompt && Self.mayHoldPrompt(message, in: line, &parser)
-                case .some(let name):
-                    needed = name.elementsEqual("system".utf8) || name.elementsEqual("result".utf8)
-                case .none:
-                    needed = type != .absent  // a type only decoding tells
-                }
-                if needed {
-                    decoded.append(messages[messages.count - 1].decoded)
-                    let counted = accumulator.assistantMessages
-                    accumulator.add(decoded[decoded.count - 1])
-                    // A type read from the text was counted above; one only decoding tells is counted
-                    // as the accumulator saw it (a repeated key, for one, is read as its last value).
-                    if name == nil { assistants += accumulator.assistantMessages - counted }
-                }
-                return true
+        let failure = MessageLines.validateLines(text, capturing: "type", "message") { range, line, members in
+            let (type, message) = members
+            messages.append(Message(validatedText: text[range]))
+            let needed: Bool
+            let name = type.plainString(in: line)
+            switch name {
+            case .some(let name) where name.elementsEqual("assistant".utf8):
+                assistants += 1
+                needed = !accumulator.knowsAssistantFacts
+            case .some(let name) where name.elementsEqual("user".utf8):
+                needed = !accumulator.knowsUserPrompt && Self.mayHoldPrompt(message, in: line, &parser)
+            case .some(let name):
+                needed = name.elementsEqual("system".utf8) || name.elementsEqual("result".utf8)
+            case .none:
+                needed = type != .absent  // a type only decoding tells
             }
+            guard needed else { return }
+            decoded.append(messages[messages.count - 1].decoded)
+            let counted = accumulator.assistantMessages
+            accumulator.add(decoded[decoded.count - 1])
+            // A type read from the text was counted above; one only decoding tells is counted
+            // as the accumulator saw it (a repeated key, for one, is read as its last value).
+            if name == nil { assistants += accumulator.assistantMessages - counted }
         }
-        guard valid else { return nil }
+        guard failure == nil else { return nil }
         let summary = accumulator.summary
         return (messages, StoredFacts(cost: SessionCost.total(decoded), turnCount: assistants, model: summary.model,
                                       summary: summary.summary))
-    }
-
-    /// The text of a member's value when it is a string without escapes; `nil` otherwise.
-    private static func plainString(_ member: JSONParser.Member, in line: UnsafeRawBufferPointer) -> UnsafeRawBufferPointer.SubSequence? {
-        guard case .value(let range) = member, line[range.lowerBound] == UInt8(ascii: "\""),
-              !UnsafeRawBufferPointer(rebasing: line[range]).contains(UInt8(ascii: "\\")) else { return nil }
-        return line[range.lowerBound + 1..<range.upperBound - 1]
     }
 
     /// Whether `array`'s text has a `"text"` token (a block of type text needs one) or an escape
