@@ -8,7 +8,22 @@
 /// `init`; messages before the first one belong to the first run.
 enum SessionCost {
     static func total(_ stored: [Message]) -> Double {
-        let messages = stored.map(\.decoded)  // loaded messages hold text: decode each once
+        // Only `system` and `result` messages bear on it: a loaded message's type is read from its
+        // text by the validator, and only those (and any whose type needs decoding) are decoded.
+        var parser = JSONParser()
+        let messages = stored.compactMap { message -> Message? in
+            guard let text = message.storedText else { return message }
+            let mayCount = text.withUnsafeBytes { raw -> Bool in
+                do throws(JSONParseError) {
+                    let type = try parser.validate(raw).0
+                    guard let name = type.plainString(in: raw) else { return type != .absent }
+                    return name.elementsEqual("system".utf8) || name.elementsEqual("result".utf8)
+                } catch {
+                    return true
+                }
+            }
+            return mayCount ? message.decoded : nil
+        }
         var total = 0.0
         var runStart = 0
         for (index, message) in messages.enumerated() where index > runStart && message.type == "system" && message.subtype == "init" {

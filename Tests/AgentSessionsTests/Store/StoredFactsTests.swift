@@ -62,6 +62,7 @@ struct StoredFactsTests {
             let scanned = try #require(StoredFacts.scanning(text), "\(lines)")
             #expect(scanned.messages == parsed)
             #expect(scanned.facts == StoredFacts(parsed), "\(lines)")
+            #expect(SessionCost.total(scanned.messages) == StoredFacts(parsed).cost, "the cost of messages held as text")
         }
     }
 
