@@ -47,25 +47,27 @@ struct MessageCache {
         let bytes = textBytes + messages.count * Self.perMessageBytes
         guard bytes <= capacity else { return }
         while usedBytes + bytes > capacity, oldest >= 0 { remove(entries[Int(oldest)].id) }
-        let entry = Entry(id: id, messages: messages, bytes: bytes)
-        let slot: Int32
-        if let reused = free.popLast() {
-            slot = reused
-            entries[Int(slot)] = entry
-        } else {
-            slot = Int32(entries.count)
-            entries.append(entry)
-        }
+        let slot = entries.store(Entry(id: id, messages: messages, bytes: bytes), reusing: &free)
         slots[id] = slot
         pushNewest(slot)
         usedBytes += bytes
     }
 
     /// Extends a cached list in place (after an append); does nothing if it is not cached.
+    /// It becomes the most recently used; if it no longer fits the whole budget it is dropped.
     mutating func append(_ id: String, _ messages: [Message], bytes: Int) {
         guard let slot = slots[id] else { return }
-        let entry = entries[Int(slot)]
-        put(id, entry.messages + messages, bytes: entry.bytes - entry.messages.count * Self.perMessageBytes + bytes)
+        let added = bytes + messages.count * Self.perMessageBytes
+        guard entries[Int(slot)].bytes + added <= capacity else { return remove(id) }
+        entries[Int(slot)].messages.append(contentsOf: messages)
+        entries[Int(slot)].bytes += added
+        usedBytes += added
+        if newest != slot {
+            unlink(slot)
+            pushNewest(slot)
+        }
+        // The entry is the newest and fits on its own, so only older ones are evicted.
+        while usedBytes > capacity { remove(entries[Int(oldest)].id) }
     }
 
     mutating func remove(_ id: String) {

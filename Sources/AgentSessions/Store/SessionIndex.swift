@@ -196,14 +196,7 @@ struct SessionIndex: Sendable {
             relink(row, from: old, to: metadata)
             return
         }
-        let row: Int32
-        if let reused = freeRows.popLast() {
-            row = reused
-            rows[Int(row)] = metadata
-        } else {
-            row = Int32(rows.count)
-            rows.append(metadata)
-        }
+        let row = rows.store(metadata, reusing: &freeRows)
         rowOf[metadata.id] = row
         let ids = idOfRow
         byUpdated.insert(.init(key: Orders.updatedKey(metadata), row: row), id: metadata.id, ids: ids)

@@ -63,7 +63,7 @@ struct MessageCacheTests {
         #expect(cache.count == 0 && cache.usedBytes == 0 && cache.idsByRecency.isEmpty)
     }
 
-    @Test("random operations agree with a plain LRU model")
+    @Test("random operations (appends included) agree with a plain LRU model")
     func model() {
         var rng = SeededGenerator(seed: 5)
         let sizes = (0..<8).map { Self.lines(1 + $0 % 3, bytes: 40 + 30 * $0) }
@@ -71,7 +71,7 @@ struct MessageCacheTests {
         var model: [(id: String, size: Int)] = []  // most recent first
         for _ in 0..<5_000 {
             let n = Int.random(in: 0..<8, using: &rng), id = "s\(n)"
-            switch Int.random(in: 0..<3, using: &rng) {
+            switch Int.random(in: 0..<4, using: &rng) {
             case 0:
                 let hit = cache.get(id)
                 if let i = model.firstIndex(where: { $0.id == id }) {
@@ -86,6 +86,16 @@ struct MessageCacheTests {
                 let size = sizes[n].bytes + sizes[n].messages.count * Self.per
                 while model.reduce(0, { $0 + $1.size }) + size > 700, !model.isEmpty { model.removeLast() }
                 model.insert((id, size), at: 0)
+            case 2:
+                let more = sizes[(n + 1) % 8]
+                cache.append(id, more.messages, bytes: more.bytes)
+                if let i = model.firstIndex(where: { $0.id == id }) {
+                    let size = model.remove(at: i).size + more.bytes + more.messages.count * Self.per
+                    if size <= 700 {
+                        while model.reduce(0, { $0 + $1.size }) + size > 700 { model.removeLast() }
+                        model.insert((id, size), at: 0)
+                    }
+                }
             default:
                 cache.remove(id)
                 model.removeAll { $0.id == id }
