@@ -214,13 +214,15 @@ public final class FileBackend: StorageBackend, IndexRestoring, NonBlockingWrite
         }
         if validEnd < size { try POSIX.truncate(journalFD, to: validEnd, path: journalPath) }
         position = validEnd
-        try refresh(header)
         if snapshot?.generation != header.generation { try resolveOrphans(&files) }
         if rebooted {
+            // A new header for this boot (current version, our end) replaces the old one.
             try io.syncFileSystem(journalFD, paths: records.map { sessionPath($0.mutation.id) }, directories: [sessionsDirectory])
             try io.pwriteAll(journalFD, Journal.encode(Journal.Header(generation: generation, bootID: Journal.currentBootID, end: position)),
                                 at: 0, path: journalPath)
             try io.syncData(journalFD, path: journalPath)
+        } else {
+            try refresh(header)
         }
         return (Array(files.index.values), nil)
     }
@@ -244,9 +246,8 @@ public final class FileBackend: StorageBackend, IndexRestoring, NonBlockingWrite
     /// publishes our position if the header's end differs.
     private func refresh(_ header: Journal.Header) throws(StoreError) {
         if header.version != Journal.version {
-            var upgraded = header
+            var upgraded = header  // encoded as the current version
             upgraded.end = position
-            upgraded.version = Journal.version
             try io.pwriteAll(journalFD, Journal.encode(upgraded), at: 0, path: journalPath)
         } else if header.end != position {
             try publishEnd()
@@ -257,8 +258,7 @@ public final class FileBackend: StorageBackend, IndexRestoring, NonBlockingWrite
     /// ``poll()`` sees a change without reading the log. Call with the lock held, after the
     /// records are in the log and before the write is acknowledged.
     private func publishEnd() throws(StoreError) {
-        if let header = mappedHeader,
-           UInt64(littleEndian: header.loadUnaligned(fromByteOffset: Journal.endOffset, as: UInt64.self)) == UInt64(position) { return }
+        if mapped(Journal.endOffset) == UInt64(position) { return }
         try io.pwriteAll(journalFD, Journal.publishedEnd(position), at: Journal.endOffset, path: journalPath)
     }
 
@@ -408,7 +408,17 @@ public final class FileBackend: StorageBackend, IndexRestoring, NonBlockingWrite
 
     /// Takes the cross-process lock and returns what other processes wrote since the last call.
     public func beginWrite() throws(StoreError) -> [StorageChange] {
-        try POSIX.lock(lockFD, exclusive: true, path: directory + "/lock")
+        try begin(waiting: true)!  // waiting, the lock is always taken
+    }
+
+    /// Takes the lock (or, not `waiting`, only if no other process holds it: else `nil`) and
+    /// follows the log.
+    private func begin(waiting: Bool) throws(StoreError) -> [StorageChange]? {
+        if waiting {
+            try POSIX.lock(lockFD, exclusive: true, path: directory + "/lock")
+        } else if try !POSIX.tryLock(lockFD, path: directory + "/lock") {
+            return nil
+        }
         locked = true
         do { return try catchUp() } catch {
             endLock()
@@ -420,8 +430,8 @@ public final class FileBackend: StorageBackend, IndexRestoring, NonBlockingWrite
     /// session files and marks it applied.
     public func write(_ mutations: [StorageMutation]) throws(StoreError) -> DurabilityTicket? {
         precondition(locked, "write outside beginWrite/endWrite")
-        let appendFiles = try openAppendTargets(mutations)
-        defer { for fd in appendFiles.values { POSIX.close(fd) } }
+        var appendFiles = try openAppendTargets(mutations)
+        defer { for file in appendFiles.values { POSIX.close(file.fd) } }
         var buffer: [UInt8] = []
         var starts: [Int] = []
         for mutation in mutations {
@@ -439,6 +449,7 @@ public final class FileBackend: StorageBackend, IndexRestoring, NonBlockingWrite
         try publishEnd()
         for (mutation, start) in zip(mutations, starts) {
             try applyFileEffects(Journal.Record(offset: start, applied: false, mutation: mutation), openFile: appendFiles[mutation.id])
+            if case .append(_, let lines, let offset) = mutation { appendFiles[mutation.id]?.size = offset + lines.count }
             markDirty(mutation)
         }
         let ticket = DurabilityTicket(generation: generation, offset: position)
@@ -462,15 +473,9 @@ public final class FileBackend: StorageBackend, IndexRestoring, NonBlockingWrite
 
     /// ``beginWrite()`` if no other process holds the lock and no checkpoint is due; else `nil`.
     func beginWriteIfFree() throws(StoreError) -> [StorageChange]? {
-        guard position < checkpointThreshold, try POSIX.tryLock(lockFD, path: directory + "/lock") else { return nil }
-        locked = true
-        do { return try catchUp() } catch {
-            endLock()
-            throw error
-        }
+        guard position < checkpointThreshold else { return nil }
+        return try begin(waiting: false)
     }
-
-    func endWriteWithoutCheckpoint() { endLock() }
 
     private func endLock() {
         locked = false
@@ -484,10 +489,7 @@ public final class FileBackend: StorageBackend, IndexRestoring, NonBlockingWrite
         // Under the lock the header does not change, so the mapped generation is exact; the
         // header is read only when it differs (another process checkpointed). The log's size is
         // always asked: records of a writer that died before publishing its end count too.
-        if let mappedHeader,
-           UInt64(littleEndian: mappedHeader.loadUnaligned(fromByteOffset: Journal.generationOffset, as: UInt64.self)) == generation {
-            return try followRecords()
-        }
+        if mapped(Journal.generationOffset) == generation { return try followRecords() }
         let header = try Journal.decodeHeader(io.pread(journalFD, count: Journal.headerSize, at: 0, path: journalPath))
         if header?.generation != generation {
             // Another process checkpointed: its snapshot holds everything up to the new log.
@@ -554,11 +556,11 @@ public final class FileBackend: StorageBackend, IndexRestoring, NonBlockingWrite
     /// Opens the files the appends among `mutations` will extend, before anything is logged, and
     /// refuses (nothing written) one that is not a regular file (a symbolic link planted in the
     /// store, a directory, a FIFO: appending would follow it or fail after the log write). Keyed by session id (several
-    /// appends to one session share the descriptor); the caller closes them. A missing file is
-    /// left for the write itself to report, and a session also saved or deleted in the batch is
-    /// not opened here (each append then opens the file it meets).
-    private func openAppendTargets(_ mutations: [StorageMutation]) throws(StoreError) -> [String: Int32] {
-        var files: [String: Int32] = [:]
+    /// appends to one session share the descriptor), with each file's size; the caller closes them.
+    /// A missing file is left for the write itself to report, and a session also saved or deleted
+    /// in the batch is not opened here (each append then opens the file it meets).
+    private func openAppendTargets(_ mutations: [StorageMutation]) throws(StoreError) -> [String: AppendTarget] {
+        var files: [String: AppendTarget] = [:]
         // A save or delete in the batch changes which file an append meets: those open their own.
         var replaced: Set<String> = []
         for mutation in mutations {
@@ -577,21 +579,28 @@ public final class FileBackend: StorageBackend, IndexRestoring, NonBlockingWrite
                     if code == ELOOP || code == EISDIR || code == ENXIO || code == ENOTDIR { throw unsafe }
                     throw error
                 }
-                files[m.id] = fd
+                files[m.id] = AppendTarget(fd: fd, size: 0)  // held first, so that a failure below closes it
                 var info = stat()
                 if fstat(fd, &info) != 0 { throw POSIX.fail("fstat", path) }
                 if info.st_mode & S_IFMT != S_IFREG { throw unsafe }
+                files[m.id]?.size = Int(info.st_size)
             }
         } catch {
-            for fd in files.values { POSIX.close(fd) }
+            for file in files.values { POSIX.close(file.fd) }
             throw error
         }
         return files
     }
 
-    /// - Parameter openFile: for an append, the session file already opened for writing (it is
-    ///   not closed here); otherwise the file is opened.
-    private func applyFileEffects(_ record: Journal.Record, openFile: Int32? = nil) throws(StoreError) {
+    /// A session file opened for an append, and its size.
+    private struct AppendTarget {
+        let fd: Int32
+        var size: Int
+    }
+
+    /// - Parameter openFile: for an append, the session file already opened for writing and its
+    ///   size (it is not closed here); otherwise the file is opened.
+    private func applyFileEffects(_ record: Journal.Record, openFile: AppendTarget? = nil) throws(StoreError) {
         switch record.mutation {
         case .save(let m, let lines):
             let path = sessionPath(m.id)
@@ -607,9 +616,10 @@ public final class FileBackend: StorageBackend, IndexRestoring, NonBlockingWrite
         case .append(let m, let lines, let offset):
             let path = sessionPath(m.id)
             let fd: Int32
-            if let openFile { fd = openFile } else { fd = try POSIX.open(path, O_WRONLY | O_NOFOLLOW) }
+            if let openFile { fd = openFile.fd } else { fd = try POSIX.open(path, O_WRONLY | O_NOFOLLOW) }
             defer { if openFile == nil { POSIX.close(fd) } }
-            let size = try POSIX.size(fd, path: path)
+            let size: Int
+            if let openFile { size = openFile.size } else { size = try POSIX.size(fd, path: path) }
             if size < offset {
                 throw .corrupted(path: path, reason: "file has \(size) bytes, the log expects \(offset)", quarantinedAt: nil)
             }
@@ -642,19 +652,26 @@ public final class FileBackend: StorageBackend, IndexRestoring, NonBlockingWrite
     /// Returns what other processes changed since the last call: no system call when nothing did
     /// (the mapped header's generation and published end are ours).
     public func poll() throws(StoreError) -> [StorageChange] {
-        if let header = mappedHeader,
-           UInt64(littleEndian: header.loadUnaligned(fromByteOffset: Journal.generationOffset, as: UInt64.self)) == generation,
-           UInt64(littleEndian: header.loadUnaligned(fromByteOffset: Journal.endOffset, as: UInt64.self)) == UInt64(position) {
-            return []  // no checkpoint and no acknowledged write since ours: nothing to follow
+        if let mappedGeneration = mapped(Journal.generationOffset) {
+            // No checkpoint and no acknowledged write since ours: nothing to follow.
+            if mappedGeneration == generation, mapped(Journal.endOffset) == UInt64(position) { return [] }
+        } else {
+            // Without the mapping: the header's generation and the log's size, read.
+            let head = try io.pread(journalFD, count: 16, at: 0, path: journalPath)
+            var r = ByteReader(head, from: 8)
+            let onDisk = (try? r.u64()) ?? 0
+            if onDisk == generation, try POSIX.size(journalFD, path: journalPath) == position { return [] }
         }
-        let head = try io.pread(journalFD, count: 16, at: 0, path: journalPath)
-        var r = ByteReader(head, from: 8)
-        let onDisk = (try? r.u64()) ?? 0
-        if onDisk == generation, try POSIX.size(journalFD, path: journalPath) == position { return [] }
         try POSIX.lock(lockFD, exclusive: true, path: directory + "/lock")
         locked = true
         defer { endLock() }
         return try catchUp()
+    }
+
+    /// The 64-bit header field at `offset` as mapped (what other processes published), or `nil`
+    /// when the header is not mapped.
+    private func mapped(_ offset: Int) -> UInt64? {
+        mappedHeader.map { UInt64(littleEndian: $0.loadUnaligned(fromByteOffset: offset, as: UInt64.self)) }
     }
 
     /// Reads the first `metadata.byteSize` bytes of the session file.

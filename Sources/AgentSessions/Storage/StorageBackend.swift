@@ -94,10 +94,8 @@ protocol IndexRestoring: StorageBackend {
 protocol NonBlockingWrites: StorageBackend {
     /// ``StorageBackend/beginWrite()`` if the write access is free now and the transaction
     /// will not need to wait for anything (no checkpoint is due); otherwise `nil`, taking nothing.
+    /// It is released with ``StorageBackend/abortWrite()``, without a checkpoint.
     func beginWriteIfFree() throws(StoreError) -> [StorageChange]?
-    /// Releases the write access without a checkpoint: one that has become due is left to
-    /// the next write that may wait.
-    func endWriteWithoutCheckpoint()
 }
 
 extension StorageBackend {

@@ -90,10 +90,7 @@ public actor SessionStoreActor: SupervisedChild {
     /// Runs a transaction; an error that may leave memory and disk apart crashes the actor.
     private nonisolated func transaction<T>(_ body: () throws(StoreError) -> T) throws(StoreError) -> T {
         do { return try body() } catch {
-            switch error {
-            case .storageFailure, .corrupted: throw crash(error)
-            default: throw error
-            }
+            throw error.leavesStateUnknown ? crash(error) : error
         }
     }
 
@@ -228,6 +225,10 @@ protocol StoreWrite: Sendable {
 
 extension StoreWrite {
     var runsOnCaller: Bool { true }
+
+    /// Saves and appends of more text than this are written on the actor's queue, off the
+    /// cooperative pool.
+    static var callerWriteLimit: Int { 1 << 20 }
 }
 
 /// A validated save, encoded and summarised, ready to commit.
@@ -296,8 +297,7 @@ struct PreparedSave: StoreWrite {
         try SessionID.validateDate(updatedAt, "updatedAt", id: id)
     }
 
-    /// Saves over 1 MiB are written on the actor's queue, off the cooperative pool.
-    var runsOnCaller: Bool { lines.count <= 1 << 20 }
+    var runsOnCaller: Bool { lines.count <= Self.callerWriteLimit }
 
     func plan(_ store: SessionStoreActor) -> SessionTable.Plan<SessionMetadata?> {
         let time = store.now()
@@ -335,7 +335,7 @@ struct PreparedAppend: StoreWrite {
         self.at = at
     }
 
-    var runsOnCaller: Bool { lines.count <= 1 << 20 }
+    var runsOnCaller: Bool { lines.count <= Self.callerWriteLimit }
 
     func plan(_ store: SessionStoreActor) -> SessionTable.Plan<SessionMetadata?> {
         let time = at ?? store.now()

@@ -37,13 +37,21 @@ final class SessionTable: Sendable {
     }
 
     private func withOpenState<R: Sendable>(_ body: (inout State, any StorageBackend) throws(StoreError) -> R) throws(StoreError) -> R {
-        let result: Result<R, StoreError> = state.withLock { state in
-            guard let backend = state.backend?.backend else {
-                return .failure(.unavailable(reason: "the store at \(location) is closed"))
-            }
-            return Result { () throws(StoreError) in try body(&state, backend) }
-        }
-        return try result.get()
+        try state.withLock { state in Self.runOpen(&state, location, body) }.get()
+    }
+
+    /// ``withOpenState(_:)`` if no other thread holds the table; `nil` (nothing done) if one does.
+    private func withOpenStateIfAvailable<R: Sendable>(
+        _ body: (inout State, any StorageBackend) throws(StoreError) -> R
+    ) throws(StoreError) -> R? {
+        try state.withLockIfAvailable { state in Self.runOpen(&state, location, body) }?.get()
+    }
+
+    private static func runOpen<R>(
+        _ state: inout State, _ location: String, _ body: (inout State, any StorageBackend) throws(StoreError) -> R
+    ) -> Result<R, StoreError> {
+        guard let backend = state.backend?.backend else { return .failure(.unavailable(reason: "the store at \(location) is closed")) }
+        return Result { () throws(StoreError) in try body(&state, backend) }
     }
 
     private static func follow(_ changes: [StorageChange], _ state: inout State) {
@@ -127,67 +135,47 @@ final class SessionTable: Sendable {
     /// them and applies them to the index and cache. Returns `plan`'s result and the durability
     /// ticket to await.
     func write<R: Sendable>(_ plan: Plan<R>) throws(StoreError) -> (result: R, ticket: DurabilityTicket?) {
-        try withOpenState { (state, backend) throws(StoreError) in
-            let changes: [StorageChange]
-            do throws(StoreError) { changes = try backend.beginWrite() } catch {
-                Self.closeIfDamaged(&state, error)
-                throw error
-            }
-            return try Self.transact(&state, backend, changes: changes, plan, endWrite: { (index) throws(StoreError) in
-                try backend.endWrite(indexOf: index)
-            })
+        let done = try withOpenState { (state, backend) throws(StoreError) in
+            try Self.transact(&state, backend, begin: { () throws(StoreError) in try backend.beginWrite() }, plan,
+                              endWrite: { (index) throws(StoreError) in try backend.endWrite(indexOf: index) })
         }
+        return done!  // `beginWrite` waits: the access is always taken
     }
 
     /// ``write(_:)`` if it can run now without waiting for anything: `nil`, having done nothing,
     /// when another thread holds the table, another process holds the store's write lock, a
     /// checkpoint is due, or the backend cannot take its write access without waiting.
     func writeIfFree<R: Sendable>(_ plan: Plan<R>) throws(StoreError) -> (result: R, ticket: DurabilityTicket?)? {
-        let attempt: Result<(result: R, ticket: DurabilityTicket?)?, StoreError>? = state.withLockIfAvailable { state in
-            guard let backend = state.backend?.backend else {
-                return .failure(.unavailable(reason: "the store at \(location) is closed"))
-            }
-            guard let nonBlocking = backend as? any NonBlockingWrites else { return .success(nil) }
-            return Result { () throws(StoreError) in
-                let changes: [StorageChange]?
-                do throws(StoreError) { changes = try nonBlocking.beginWriteIfFree() } catch {
-                    Self.closeIfDamaged(&state, error)
-                    throw error
-                }
-                guard let changes else { return nil }
-                return try Self.transact(&state, backend, changes: changes, plan, endWrite: { _ in nonBlocking.endWriteWithoutCheckpoint() })
-            }
+        let done = try withOpenStateIfAvailable { (state, backend) throws(StoreError) -> (result: R, ticket: DurabilityTicket?)? in
+            guard let nonBlocking = backend as? any NonBlockingWrites else { return nil }
+            // Released without a checkpoint: one that has become due is left to the next write that may wait.
+            return try Self.transact(&state, backend, begin: { () throws(StoreError) in try nonBlocking.beginWriteIfFree() }, plan,
+                                     endWrite: { _ in backend.abortWrite() })
         }
-        return try attempt?.get() ?? nil
+        return done ?? nil
     }
 
-    /// The body of a transaction whose write access is held: follow `changes`, plan, write,
-    /// apply, release with `endWrite` given the new index (or, on any failure, with `abortWrite`,
-    /// which does not checkpoint an index that may not hold what reached the log).
+    /// One transaction on the locked table: take the backend's write access with `begin` (`nil`:
+    /// not available now, nothing done), follow what changed, plan, write, apply, and release
+    /// with `endWrite` given the new index (or, on any failure, with `abortWrite`, which does not
+    /// checkpoint an index that may not hold what reached the log).
     ///
     /// A storage failure or corruption closes the table before its lock is released: memory and
     /// disk may disagree, so no other write (on another thread, or queued on the actor) may run
     /// on this state; the store actor then crashes and its replacement rebuilds from disk.
     private static func transact<R>(
-        _ state: inout State, _ backend: any StorageBackend, changes: [StorageChange], _ plan: Plan<R>,
-        endWrite: (SessionIndex) throws(StoreError) -> Void
-    ) throws(StoreError) -> (result: R, ticket: DurabilityTicket?) {
+        _ state: inout State, _ backend: any StorageBackend, begin: () throws(StoreError) -> [StorageChange]?,
+        _ plan: Plan<R>, endWrite: (SessionIndex) throws(StoreError) -> Void
+    ) throws(StoreError) -> (result: R, ticket: DurabilityTicket?)? {
         do throws(StoreError) {
+            guard let changes = try begin() else { return nil }
             return try transactOpen(&state, backend, changes: changes, plan, endWrite: endWrite)
         } catch {
-            closeIfDamaged(&state, error)
+            if error.leavesStateUnknown {
+                state.backend = nil
+                state.cache.removeAll()
+            }
             throw error
-        }
-    }
-
-    /// Closes the table (without a checkpoint) after an error that may leave memory and disk apart.
-    private static func closeIfDamaged(_ state: inout State, _ error: StoreError) {
-        switch error {
-        case .storageFailure, .corrupted:
-            state.backend = nil
-            state.cache.removeAll()
-        default:
-            break
         }
     }
 

@@ -95,4 +95,13 @@ public enum StoreError: Error, Sendable, Equatable, CustomStringConvertible {
         if id.unicodeScalars.count > 80 { out += "…" }
         return "\"\(out)\""
     }
+
+    /// Whether the failed call may have left memory and disk apart (a storage failure midway
+    /// through an update, or corruption found): the store's state must then be rebuilt from disk.
+    var leavesStateUnknown: Bool {
+        switch self {
+        case .storageFailure, .corrupted: true
+        default: false
+        }
+    }
 }
