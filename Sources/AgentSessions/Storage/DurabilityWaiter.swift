@@ -91,16 +91,22 @@ public final class DurabilityWaiter: Sendable {
         case .done: return true
         case .busy: return false
         case .sync(let target):
-            let outcome = Result { () throws(StoreError) in try sync() }
-            let (ready, failed, more) = finish(outcome, target: target)
-            for continuation in ready { continuation.resume() }
-            if case .failure(let error) = outcome {
-                for continuation in failed { continuation.resume(throwing: error) }
-                throw error
-            }
+            let (failure, more) = round(to: target)
+            if let failure { throw failure }
             if more { queue.async { self.runRounds() } }  // writers that arrived during our sync
             return true
         }
+    }
+
+    /// One round: syncs, then resumes the waiters it covers (or, if the sync failed, fails them
+    /// all). Returns the failure, and whether others are still waiting (then `running` stays set).
+    private func round(to target: DurabilityTicket) -> (failure: StoreError?, more: Bool) {
+        let outcome = Result { () throws(StoreError) in try sync() }
+        let (ready, failed, more) = finish(outcome, target: target)
+        for continuation in ready { continuation.resume() }
+        guard case .failure(let error) = outcome else { return (nil, more) }
+        for continuation in failed { continuation.resume(throwing: error) }
+        return (error, more)
     }
 
     /// Ends a round that synced up to `target`: the waiters to resume or fail, and whether
@@ -133,14 +139,7 @@ public final class DurabilityWaiter: Sendable {
                 if state.waiters.isEmpty { state.running = false; return nil }
                 return state.written
             }
-            guard let target else { return }
-            let outcome = Result { () throws(StoreError) in try sync() }
-            let (ready, failed, more) = finish(outcome, target: target)
-            for continuation in ready { continuation.resume() }
-            if case .failure(let error) = outcome {
-                for continuation in failed { continuation.resume(throwing: error) }
-            }
-            if !more { return }
+            guard let target, round(to: target).more else { return }
         }
     }
 

@@ -45,12 +45,10 @@ struct MetadataCatalog {
     func read() throws(StoreError) -> Contents {
         var contents = Contents()
         guard let bytes = try io.readFile(path, followLinks: false) else { return contents }
-        var lineNumber = 0
-        var start = 0
-        while let end = bytes[start...].firstIndex(of: UInt8(ascii: "\n")) {
-            lineNumber += 1
-            let line = Array(bytes[start..<end])
-            start = end + 1
+        let complete = bytes.lastIndex(of: UInt8(ascii: "\n")).map { $0 + 1 } ?? 0  // a torn last line is not read
+        MessageLines.forEachLine(bytes) { lineNumber, range in
+            guard range.lowerBound < complete else { return false }
+            let line = Array(bytes[range])
             if let id = MetadataFile.deletedID(line) {
                 contents.index[id] = nil
                 contents.deleted.insert(id)
@@ -62,6 +60,7 @@ struct MetadataCatalog {
             } else {
                 contents.badLines.append(lineNumber)
             }
+            return true
         }
         return contents
     }

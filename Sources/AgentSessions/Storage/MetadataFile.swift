@@ -30,10 +30,12 @@ enum MetadataFile {
         return bytes
     }
 
+    private static let deletionPrefix = Array("{\"id\":".utf8)
+
     /// The id of a deletion line; `nil` for any other line.
     static func deletedID(_ line: [UInt8]) -> String? {
         // Cheap test first: metadata lines start with "format_version".
-        guard line.starts(with: Array("{\"id\":".utf8)), let o = try? JSONValue(parsing: line), o["deleted"] == true else { return nil }
+        guard line.starts(with: deletionPrefix), let o = try? JSONValue(parsing: line), o["deleted"] == true else { return nil }
         return o["id"]?.stringValue
     }
 

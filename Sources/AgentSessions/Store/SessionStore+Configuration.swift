@@ -9,8 +9,8 @@ extension SessionStore {
         public var directory: String?
         /// ``Durability/durable`` (default) or ``Durability/buffered``.
         public var durability: Durability = .durable
-        /// The memory budget of the loaded-messages cache, in bytes (estimated as 3 × the JSON
-        /// text of the cached sessions); default 64 MiB. 0 disables the cache.
+        /// The memory budget of the loaded-messages cache, in bytes (counted as the cached
+        /// sessions' JSON text plus one list element per message); default 64 MiB. 0 disables the cache.
         public var cacheBytes: Int = 64 << 20
         /// The log size that triggers a checkpoint; default 64 MiB.
         public var checkpointBytes: Int = 64 << 20

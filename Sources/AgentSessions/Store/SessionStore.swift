@@ -339,6 +339,6 @@ public struct StoreStats: Sendable, Hashable {
     public var newestUpdate: Date?
     /// Sessions whose messages are in the cache.
     public var cachedSessions: Int
-    /// The estimated memory the cache holds, in bytes (3 × the JSON text of the cached sessions).
+    /// The memory the cache holds, in bytes (the cached sessions' JSON text plus one list element per message).
     public var cachedBytes: Int
 }
