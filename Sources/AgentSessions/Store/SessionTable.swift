@@ -119,7 +119,7 @@ final class SessionTable: Sendable {
             }
             let metadataNow = state.index[id] ?? metadata
             let messages = try MessageLines.decode(bytes, id: id, path: backend.location)
-            state.cache.put(id, messages, bytes: bytes.count)
+            state.cache.put(id, messages, bytes: bytes.count, segment: .probation)
             return (metadataNow, messages)
         }
     }

@@ -1,7 +1,7 @@
 import Testing
 @testable import AgentSessions
 
-@Suite("MessageCache: a byte-bounded LRU of stored-text messages")
+@Suite("MessageCache: a byte-bounded, scan-resistant LRU of stored-text messages")
 struct MessageCacheTests {
     /// `count` one-line messages of `bytes` bytes of text in all (at least `{}` each).
     static func lines(_ count: Int, bytes: Int) -> (messages: [Message], bytes: Int) {
@@ -17,13 +17,13 @@ struct MessageCacheTests {
     func recency() {
         let one = Self.lines(1, bytes: 100)
         let cost = one.bytes + Self.per
-        var cache = MessageCache(capacity: 3 * cost)
+        var cache = MessageCache(capacity: 3 * cost, probation: 0)
         for id in ["a", "b", "c"] { cache.put(id, one.messages, bytes: one.bytes) }
-        #expect(cache.idsByRecency == ["c", "b", "a"])
+        #expect(cache.ids(in: .protected) == ["c", "b", "a"])
         #expect(cache.get("a") == one.messages)
-        #expect(cache.idsByRecency == ["a", "c", "b"])
+        #expect(cache.ids(in: .protected) == ["a", "c", "b"])
         cache.put("d", one.messages, bytes: one.bytes)
-        #expect(cache.idsByRecency == ["d", "a", "c"])
+        #expect(cache.ids(in: .protected) == ["d", "a", "c"])
         #expect(cache.get("b") == nil)
         #expect(cache.usedBytes == 3 * cost)
     }
@@ -31,22 +31,22 @@ struct MessageCacheTests {
     @Test("the bound counts text plus a list element per message; a list over the whole budget is not cached")
     func bound() {
         let five = Self.lines(5, bytes: 500)
-        var cache = MessageCache(capacity: five.bytes + 5 * Self.per)
+        var cache = MessageCache(capacity: five.bytes + 5 * Self.per, probation: 0)
         cache.put("a", five.messages, bytes: five.bytes)
         #expect(cache.usedBytes == five.bytes + 5 * Self.per)
         let six = Self.lines(6, bytes: 600)
         cache.put("b", six.messages, bytes: six.bytes)  // larger than the budget: not cached, "a" kept
-        #expect(cache.idsByRecency == ["a"])
+        #expect(cache.ids(in: .protected) == ["a"])
         let small = Self.lines(1, bytes: 10)
         cache.put("c", small.messages, bytes: small.bytes)  // evicts "a" to fit
-        #expect(cache.idsByRecency == ["c"])
+        #expect(cache.ids(in: .protected) == ["c"])
         #expect(cache.usedBytes == small.bytes + Self.per)
     }
 
     @Test("append extends a cached list and its size, and ignores an uncached id; remove and removeAll free the bytes")
     func appendAndRemove() {
         let two = Self.lines(2, bytes: 200), one = Self.lines(1, bytes: 50)
-        var cache = MessageCache(capacity: 10_000)
+        var cache = MessageCache(capacity: 10_000, probation: 0)
         cache.put("a", two.messages, bytes: two.bytes)
         cache.put("b", one.messages, bytes: one.bytes)
         cache.append("a", one.messages, bytes: one.bytes)
@@ -55,53 +55,89 @@ struct MessageCacheTests {
         cache.append("zz", one.messages, bytes: one.bytes)
         #expect(cache.count == 2)
         cache.remove("a")
-        #expect(cache.idsByRecency == ["b"])
+        #expect(cache.ids(in: .protected) == ["b"])
         #expect(cache.usedBytes == one.bytes + Self.per)
         cache.put("c", two.messages, bytes: two.bytes)  // reuses the freed slot
-        #expect(cache.idsByRecency == ["c", "b"])
+        #expect(cache.ids(in: .protected) == ["c", "b"])
         cache.removeAll()
-        #expect(cache.count == 0 && cache.usedBytes == 0 && cache.idsByRecency.isEmpty)
+        #expect(cache.count == 0 && cache.usedBytes == 0 && cache.ids(in: .protected).isEmpty)
     }
 
-    @Test("random operations (appends included) agree with a plain LRU model")
+    @Test("a first read waits in probation, a second read or an append promotes it, and a pass of first reads takes only the probation share")
+    func probation() {
+        let one = Self.lines(1, bytes: 100)
+        let cost = one.bytes + Self.per
+        var cache = MessageCache(capacity: 10 * cost, probation: 2 * cost)
+        for n in 0..<9 { cache.put("w\(n)", one.messages, bytes: one.bytes) }  // written: protected
+        for n in 0..<50 { cache.put("r\(n)", one.messages, bytes: one.bytes, segment: .probation) }
+        #expect(cache.ids(in: .probation) == ["r49", "r48"])
+        #expect(cache.ids(in: .protected) == (1..<9).reversed().map { "w\($0)" })  // w0 made room
+        #expect(cache.usedBytes == 10 * cost)
+        let second = cache.get("r48")
+        #expect(second == one.messages)
+        #expect(cache.ids(in: .probation) == ["r49"])
+        #expect(cache.ids(in: .protected) == ["r48"] + (1..<9).reversed().map { "w\($0)" })
+        cache.append("r49", one.messages, bytes: one.bytes)  // one cost more: the oldest goes
+        #expect(cache.ids(in: .probation).isEmpty)
+        #expect(cache.ids(in: .protected) == ["r49", "r48"] + (2..<9).reversed().map { "w\($0)" })
+        #expect(cache.usedBytes == 10 * cost)
+        let three = Self.lines(3, bytes: 300)
+        cache.put("big", three.messages, bytes: three.bytes, segment: .probation)  // over the share
+        #expect(cache.ids(in: .probation).isEmpty)
+        cache.put("big", three.messages, bytes: three.bytes)  // written: fits the budget
+        #expect(cache.ids(in: .protected).first == "big")
+        #expect(MessageCache(capacity: 64 << 20).probationCapacity == 4 << 20)
+    }
+
+    @Test("random operations (appends, promotions, both segments) agree with a two-list LRU model")
     func model() {
         var rng = SeededGenerator(seed: 5)
         let sizes = (0..<8).map { Self.lines(1 + $0 % 3, bytes: 40 + 30 * $0) }
-        var cache = MessageCache(capacity: 700)
-        var model: [(id: String, size: Int)] = []  // most recent first
+        let size = { (n: Int) in sizes[n].bytes + sizes[n].messages.count * Self.per }
+        var cache = MessageCache(capacity: 800, probation: 240)
+        var model: [[(id: String, size: Int)]] = [[], []]  // protected, probation; most recent first
+        func bytes(_ list: [(id: String, size: Int)]) -> Int { list.reduce(0) { $0 + $1.size } }
+        func insert(_ id: String, _ entrySize: Int, _ segment: Int) {
+            guard entrySize <= (segment == 1 ? 240 : 800) else { return }
+            model[segment].insert((id, entrySize), at: 0)
+            while bytes(model[1]) > 240 { model[1].removeLast() }
+            while bytes(model[0]) + bytes(model[1]) > 800 {
+                if let last = model[0].last, last.id != id { model[0].removeLast() } else { model[1].removeLast() }
+            }
+        }
+        func take(_ id: String) -> (segment: Int, size: Int)? {
+            for segment in 0..<2 {
+                if let i = model[segment].firstIndex(where: { $0.id == id }) { return (segment, model[segment].remove(at: i).size) }
+            }
+            return nil
+        }
         for _ in 0..<5_000 {
             let n = Int.random(in: 0..<8, using: &rng), id = "s\(n)"
-            switch Int.random(in: 0..<4, using: &rng) {
+            switch Int.random(in: 0..<5, using: &rng) {
             case 0:
                 let hit = cache.get(id)
-                if let i = model.firstIndex(where: { $0.id == id }) {
+                if let (_, entrySize) = take(id) {
                     #expect(hit != nil)
-                    model.insert(model.remove(at: i), at: 0)
+                    insert(id, entrySize, 0)
                 } else {
                     #expect(hit == nil)
                 }
-            case 1:
-                cache.put(id, sizes[n].messages, bytes: sizes[n].bytes)
-                model.removeAll { $0.id == id }
-                let size = sizes[n].bytes + sizes[n].messages.count * Self.per
-                while model.reduce(0, { $0 + $1.size }) + size > 700, !model.isEmpty { model.removeLast() }
-                model.insert((id, size), at: 0)
-            case 2:
+            case 1, 2:
+                let segment: MessageCache.Segment = Bool.random(using: &rng) ? .protected : .probation
+                cache.put(id, sizes[n].messages, bytes: sizes[n].bytes, segment: segment)
+                _ = take(id)
+                insert(id, size(n), segment.rawValue)
+            case 3:
                 let more = sizes[(n + 1) % 8]
                 cache.append(id, more.messages, bytes: more.bytes)
-                if let i = model.firstIndex(where: { $0.id == id }) {
-                    let size = model.remove(at: i).size + more.bytes + more.messages.count * Self.per
-                    if size <= 700 {
-                        while model.reduce(0, { $0 + $1.size }) + size > 700 { model.removeLast() }
-                        model.insert((id, size), at: 0)
-                    }
-                }
+                if let (_, entrySize) = take(id) { insert(id, entrySize + more.bytes + more.messages.count * Self.per, 0) }
             default:
                 cache.remove(id)
-                model.removeAll { $0.id == id }
+                _ = take(id)
             }
-            #expect(cache.idsByRecency == model.map(\.id))
-            #expect(cache.usedBytes == model.reduce(0) { $0 + $1.size })
+            #expect(cache.ids(in: .protected) == model[0].map(\.id))
+            #expect(cache.ids(in: .probation) == model[1].map(\.id))
+            #expect(cache.usedBytes == bytes(model[0]) + bytes(model[1]))
         }
     }
 }
