@@ -3,15 +3,17 @@
 /// stay within the budget.
 ///
 /// Entries live in one of two least-recently-used lists:
-/// - **protected**: what this process wrote (saves and appends) and what was read at least twice.
-///   It may use whatever of the budget probation does not.
+/// - **protected**: what this process wrote (saves and appends), and what was read again while
+///   in probation. It may use whatever of the budget probation does not.
 /// - **probation**: a session read from disk for the first time, bounded by a small share of the
 ///   budget (a sixteenth by default). A second read while it is there promotes it.
 ///
 /// So one pass over many sessions (a script exporting or summarising a store, the benchmark's
-/// cold loads) keeps at most the probation share in memory and evicts at most that much of what
-/// the process works on. An evicted entry is dropped; a list larger than the budget (or, for a
-/// first read, than the probation share) is not cached at all.
+/// cold loads) keeps at most the probation share in memory and, when the budget is full, evicts
+/// about that much of what the process works on (in whole sessions, oldest first). An evicted
+/// entry is dropped. A list larger than the budget is not cached at all; a first read larger than
+/// the probation share is not cached, but its id is remembered (the last ``largeReadMemory``), and
+/// a second read while it is remembered goes to the protected list.
 ///
 /// Cached messages hold their stored text (``Message/init(validatedText:)``), not decoded trees,
 /// so the bound is close to the real memory used. Entries live in an array linked by slot
@@ -29,7 +31,7 @@ struct MessageCache {
         var id: String
         var messages: [Message]
         var bytes: Int
-        var segment: Segment
+        var segment: Segment = .protected
         var newer: Int32 = -1
         var older: Int32 = -1
     }
@@ -44,9 +46,14 @@ struct MessageCache {
     /// What a cached message takes besides its text: its element in the list.
     static let perMessageBytes = MemoryLayout<Message>.stride
 
+    /// How many first reads too large for probation are remembered by id.
+    static let largeReadMemory = 32
+
     let capacity: Int
     let probationCapacity: Int
     private var lists = [List(), List()]
+    /// Ids of recent first reads too large for probation, oldest first.
+    private var largeReads: [String] = []
     private var slots: [String: Int32] = [:]
     private var entries: [Entry] = []
     private var free: [Int32] = []
@@ -54,35 +61,45 @@ struct MessageCache {
     /// A cache of `capacity` bytes, of which `probation` (default: a sixteenth) hold first reads.
     init(capacity: Int, probation: Int? = nil) {
         self.capacity = capacity
-        probationCapacity = min(capacity, probation ?? capacity / 16)
+        probationCapacity = max(0, min(capacity, probation ?? capacity / 16))
     }
 
     var count: Int { slots.count }
 
     /// The bytes all cached entries take.
-    var usedBytes: Int { lists[0].bytes + lists[1].bytes }
+    var usedBytes: Int { lists[Segment.protected.rawValue].bytes + lists[Segment.probation.rawValue].bytes }
 
     /// The cached messages of `id`, marking them most recently used; a hit in probation
     /// promotes the entry to the protected list.
     mutating func get(_ id: String) -> [Message]? {
         guard let slot = slots[id] else { return nil }
-        let messages = entries[Int(slot)].messages
-        if entries[Int(slot)].segment == .probation {
-            promote(slot)
-        } else if slot != lists[0].newest {
+        // A promotion moves bytes between the lists: the total, and so the budget, is unchanged.
+        if slot != lists[Segment.protected.rawValue].newest {
             unlink(slot)
             push(slot, to: .protected)
         }
-        return messages
+        return entries[Int(slot)].messages
     }
 
     /// Caches `messages` (which came from `bytes` bytes of JSON lines) as the newest entry of
     /// `segment` (protected for what the process wrote, probation for a first read), evicting
     /// least recently used entries.
+    ///
+    /// A first read too large for probation is not cached, but its id is remembered (the last
+    /// ``largeReadMemory`` of them): read again, it goes to the protected list.
     mutating func put(_ id: String, _ messages: [Message], bytes textBytes: Int, segment: Segment = .protected) {
         remove(id)
         let bytes = textBytes + messages.count * Self.perMessageBytes
-        guard bytes <= (segment == .probation ? probationCapacity : capacity) else { return }
+        var segment = segment
+        if segment == .probation && bytes > probationCapacity {
+            guard let seen = largeReads.firstIndex(of: id) else {
+                if largeReads.count == Self.largeReadMemory { largeReads.removeFirst() }
+                return largeReads.append(id)
+            }
+            largeReads.remove(at: seen)
+            segment = .protected
+        }
+        guard bytes <= capacity else { return }
         let slot = entries.store(Entry(id: id, messages: messages, bytes: bytes, segment: segment), reusing: &free)
         slots[id] = slot
         push(slot, to: segment)
@@ -106,7 +123,7 @@ struct MessageCache {
     mutating func remove(_ id: String) {
         guard let slot = slots.removeValue(forKey: id) else { return }
         unlink(slot)
-        entries[Int(slot)] = Entry(id: "", messages: [], bytes: 0, segment: .protected)
+        entries[Int(slot)] = Entry(id: "", messages: [], bytes: 0)
         free.append(slot)
     }
 
@@ -125,20 +142,15 @@ struct MessageCache {
         return ids
     }
 
-    private mutating func promote(_ slot: Int32) {
-        unlink(slot)
-        push(slot, to: .protected)
-        evict(keeping: slot)
-    }
-
     /// Drops least recently used entries until probation is within its share (its own oldest)
     /// and the cache within its budget (protected's oldest, then probation's), never `slot`, the
     /// entry just made newest, which fits on its own.
     private mutating func evict(keeping slot: Int32) {
-        while lists[1].bytes > probationCapacity { remove(entries[Int(lists[1].oldest)].id) }
+        let (protected, probation) = (Segment.protected.rawValue, Segment.probation.rawValue)
+        while lists[probation].bytes > probationCapacity { remove(entries[Int(lists[probation].oldest)].id) }
         while usedBytes > capacity {
-            let oldest = lists[0].oldest
-            remove(entries[Int(oldest >= 0 && oldest != slot ? oldest : lists[1].oldest)].id)
+            let oldest = lists[protected].oldest
+            remove(entries[Int(oldest >= 0 && oldest != slot ? oldest : lists[probation].oldest)].id)
         }
     }
 

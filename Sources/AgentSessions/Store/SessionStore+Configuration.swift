@@ -12,10 +12,12 @@ extension SessionStore {
         /// The memory budget of the loaded-messages cache, in bytes (counted as the cached
         /// sessions' JSON text plus one list element per message); default 64 MiB. 0 disables the cache.
         ///
-        /// Sessions this process saves or appends to, and sessions loaded twice, may use the whole
-        /// budget; a session loaded from disk for the first time waits in a probation share of a
-        /// sixteenth of it (4 MiB by default) until a second load, so one pass over many sessions
-        /// neither grows memory past that share nor evicts the sessions in use.
+        /// Sessions this process saves or appends to may use the whole budget. A session loaded
+        /// from disk for the first time waits in a probation share of a sixteenth of it (4 MiB by
+        /// default) and stays only if it is loaded again while there; so one pass over many
+        /// sessions holds at most that share and evicts about that much of the sessions in use.
+        /// A session larger than the share is cached when it is loaded again soon after (within
+        /// the next 32 such sessions).
         public var cacheBytes: Int = 64 << 20
         /// The log size that triggers a checkpoint; default 64 MiB.
         public var checkpointBytes: Int = 64 << 20

@@ -81,27 +81,58 @@ struct MessageCacheTests {
         #expect(cache.ids(in: .probation).isEmpty)
         #expect(cache.ids(in: .protected) == ["r49", "r48"] + (2..<9).reversed().map { "w\($0)" })
         #expect(cache.usedBytes == 10 * cost)
-        let three = Self.lines(3, bytes: 300)
-        cache.put("big", three.messages, bytes: three.bytes, segment: .probation)  // over the share
-        #expect(cache.ids(in: .probation).isEmpty)
-        cache.put("big", three.messages, bytes: three.bytes)  // written: fits the budget
-        #expect(cache.ids(in: .protected).first == "big")
         #expect(MessageCache(capacity: 64 << 20).probationCapacity == 4 << 20)
+        // A write that needs more than protected's other entries can give takes probation's oldest.
+        var full = MessageCache(capacity: 10 * cost, probation: 2 * cost)
+        for id in ["r0", "r1"] { full.put(id, one.messages, bytes: one.bytes, segment: .probation) }
+        let nine = Self.lines(9, bytes: 900)
+        full.put("w", nine.messages, bytes: nine.bytes)
+        #expect(full.ids(in: .protected) == ["w"] && full.ids(in: .probation) == ["r1"])
+        #expect(full.usedBytes == 10 * cost)
     }
 
-    @Test("random operations (appends, promotions, both segments) agree with a two-list LRU model")
-    func model() {
+    @Test("a first read larger than the probation share is not cached, but its second read is (the last 32 such ids are remembered)")
+    func largeFirstReads() {
+        let one = Self.lines(1, bytes: 100), three = Self.lines(3, bytes: 300)
+        var cache = MessageCache(capacity: 10 * (one.bytes + Self.per), probation: 2 * (one.bytes + Self.per))
+        cache.put("big", three.messages, bytes: three.bytes, segment: .probation)
+        #expect(cache.count == 0)
+        cache.put("big", three.messages, bytes: three.bytes, segment: .probation)  // read again
+        #expect(cache.ids(in: .protected) == ["big"])
+        cache.removeAll()
+        cache.put("big", three.messages, bytes: three.bytes, segment: .probation)
+        for n in 0..<MessageCache.largeReadMemory { cache.put("big\(n)", three.messages, bytes: three.bytes, segment: .probation) }
+        cache.put("big", three.messages, bytes: three.bytes, segment: .probation)  // forgotten: a first read again
+        #expect(cache.count == 0)
+        cache.put("big31", three.messages, bytes: three.bytes, segment: .probation)  // still remembered
+        #expect(cache.ids(in: .protected) == ["big31"])
+    }
+
+    @Test("random operations (appends, promotions, both segments, large first reads) agree with a two-list LRU model",
+          arguments: [(800, 240), (800, 0), (800, 800), (2_000, 120), (0, 0)])
+    func model(capacity: Int, probation: Int) {
         var rng = SeededGenerator(seed: 5)
         let sizes = (0..<8).map { Self.lines(1 + $0 % 3, bytes: 40 + 30 * $0) }
         let size = { (n: Int) in sizes[n].bytes + sizes[n].messages.count * Self.per }
-        var cache = MessageCache(capacity: 800, probation: 240)
+        var cache = MessageCache(capacity: capacity, probation: probation)
         var model: [[(id: String, size: Int)]] = [[], []]  // protected, probation; most recent first
         func bytes(_ list: [(id: String, size: Int)]) -> Int { list.reduce(0) { $0 + $1.size } }
+        var largeReads: [String] = []  // first reads over the probation share, oldest first
+        var content: [String: [Message]] = [:]  // what a hit must return
         func insert(_ id: String, _ entrySize: Int, _ segment: Int) {
-            guard entrySize <= (segment == 1 ? 240 : 800) else { return }
+            var segment = segment
+            if segment == 1 && entrySize > probation {
+                guard let seen = largeReads.firstIndex(of: id) else {
+                    if largeReads.count == MessageCache.largeReadMemory { largeReads.removeFirst() }
+                    return largeReads.append(id)
+                }
+                largeReads.remove(at: seen)
+                segment = 0
+            }
+            guard entrySize <= capacity else { return }
             model[segment].insert((id, entrySize), at: 0)
-            while bytes(model[1]) > 240 { model[1].removeLast() }
-            while bytes(model[0]) + bytes(model[1]) > 800 {
+            while bytes(model[1]) > probation { model[1].removeLast() }
+            while bytes(model[0]) + bytes(model[1]) > capacity {
                 if let last = model[0].last, last.id != id { model[0].removeLast() } else { model[1].removeLast() }
             }
         }
@@ -112,12 +143,12 @@ struct MessageCacheTests {
             return nil
         }
         for _ in 0..<5_000 {
-            let n = Int.random(in: 0..<8, using: &rng), id = "s\(n)"
+            let id = "s\(Int.random(in: 0..<40, using: &rng))", n = Int(id.dropFirst())! % 8  // 40 ids: more large first reads than are remembered
             switch Int.random(in: 0..<5, using: &rng) {
             case 0:
                 let hit = cache.get(id)
                 if let (_, entrySize) = take(id) {
-                    #expect(hit != nil)
+                    #expect(hit == content[id])
                     insert(id, entrySize, 0)
                 } else {
                     #expect(hit == nil)
@@ -125,12 +156,16 @@ struct MessageCacheTests {
             case 1, 2:
                 let segment: MessageCache.Segment = Bool.random(using: &rng) ? .protected : .probation
                 cache.put(id, sizes[n].messages, bytes: sizes[n].bytes, segment: segment)
+                content[id] = sizes[n].messages
                 _ = take(id)
                 insert(id, size(n), segment.rawValue)
             case 3:
                 let more = sizes[(n + 1) % 8]
                 cache.append(id, more.messages, bytes: more.bytes)
-                if let (_, entrySize) = take(id) { insert(id, entrySize + more.bytes + more.messages.count * Self.per, 0) }
+                if let (_, entrySize) = take(id) {
+                    content[id, default: []] += more.messages
+                    insert(id, entrySize + more.bytes + more.messages.count * Self.per, 0)
+                }
             default:
                 cache.remove(id)
                 _ = take(id)
