@@ -262,6 +262,37 @@ public final class FileBackend: StorageBackend, IndexRestoring, NonBlockingWrite
         try io.pwriteAll(journalFD, Journal.publishedEnd(position), at: Journal.endOffset, path: journalPath)
     }
 
+    /// How far a durable writer keeps the journal file ahead of the log with written zeros.
+    static let preallocation = 4 << 20
+
+    /// Keeps the journal file at least half of ``preallocation`` ahead of the log with written
+    /// zeros (durable mode; call with the lock held, after a log write): a later record then
+    /// overwrites blocks the file already has, so its `fdatasync` writes no size change or
+    /// allocation. Best effort: a failure (a full disk) leaves the file as it was, and readers
+    /// stop at the first zero past the log as at its end (``logEnd()``).
+    private func preallocate() {
+        guard let size = try? POSIX.size(journalFD, path: journalPath), size - position < Self.preallocation / 2 else { return }
+        let start = max(size, position)
+        try? POSIX.pwriteAll(journalFD, [UInt8](repeating: 0, count: Self.preallocation), at: start, path: journalPath)
+    }
+
+    /// Where the log ends, for following it: the published end when zeros follow it (the
+    /// preallocated tail), else the journal file's end (records of a writer that died before
+    /// publishing them, or an end not published, as while a checkpoint writes a new header).
+    /// Call with the lock held.
+    private func logEnd() throws(StoreError) -> Int {
+        let size = try POSIX.size(journalFD, path: journalPath)
+        let published: Int
+        if let end = mapped(Journal.endOffset) {
+            published = Int(clamping: end)
+        } else {
+            published = try Journal.decodeHeader(io.pread(journalFD, count: Journal.headerSize, at: 0, path: journalPath))?.end ?? 0
+        }
+        guard published >= position, published + 4 <= size else { return size }
+        let next = try io.pread(journalFD, count: 4, at: published, path: journalPath)
+        return next == [0, 0, 0, 0] ? published : size
+    }
+
     private func resetJournal(generation newGeneration: UInt64) throws(StoreError) {
         // Never shorter than the header: other processes have it mapped (a page past the end of
         // a file cannot be read). Until the new header lands, the old one (and, if this stops
@@ -446,6 +477,7 @@ public final class FileBackend: StorageBackend, IndexRestoring, NonBlockingWrite
             throw error
         }
         position += buffer.count
+        if durabilityMode.syncs { preallocate() }
         try publishEnd()
         for (mutation, start) in zip(mutations, starts) {
             try applyFileEffects(Journal.Record(offset: start, applied: false, mutation: mutation), openFile: appendFiles[mutation.id])
@@ -507,7 +539,7 @@ public final class FileBackend: StorageBackend, IndexRestoring, NonBlockingWrite
     /// Follows the log's records past our position (part of ``catchUp()``).
     private func followRecords() throws(StoreError) -> [StorageChange] {
         var changes: [StorageChange] = []
-        let size = try POSIX.size(journalFD, path: journalPath)
+        let size = try logEnd()
         guard size > position else { return changes }
         let bytes = try io.pread(journalFD, count: size - position, at: position, path: journalPath)
         let (records, validEnd) = Journal.decodeRecords(bytes, base: position)
@@ -656,11 +688,9 @@ public final class FileBackend: StorageBackend, IndexRestoring, NonBlockingWrite
             // No checkpoint and no acknowledged write since ours: nothing to follow.
             if mappedGeneration == generation, mapped(Journal.endOffset) == UInt64(position) { return [] }
         } else {
-            // Without the mapping: the header's generation and the log's size, read.
-            let head = try io.pread(journalFD, count: 16, at: 0, path: journalPath)
-            var r = ByteReader(head, from: 8)
-            let onDisk = (try? r.u64()) ?? 0
-            if onDisk == generation, try POSIX.size(journalFD, path: journalPath) == position { return [] }
+            // Without the mapping: the header's generation and published end, read.
+            let header = try Journal.decodeHeader(io.pread(journalFD, count: Journal.headerSize, at: 0, path: journalPath))
+            if let header, header.generation == generation, header.end == position { return [] }
         }
         try POSIX.lock(lockFD, exclusive: true, path: directory + "/lock")
         locked = true

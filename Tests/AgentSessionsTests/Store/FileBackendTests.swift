@@ -209,6 +209,44 @@ struct FileBackendTests {
         #expect(try two.poll().isEmpty)
     }
 
+    @Test("a durable writer keeps zeros ahead of the log; readers follow exactly the published records, and records logged but not published by a writer that died")
+    func preallocatedLog() throws {
+        let dir = TemporaryDirectory()
+        defer { dir.remove() }
+        let lines = jsonLines(0..<2)
+        let one = FileBackend(directory: dir.path, durability: .durable, checkpointThreshold: 1 << 30)
+        let two = FileBackend(directory: dir.path, durability: .buffered)
+        _ = try one.open()
+        _ = try two.open()
+        var saved: [SessionMetadata] = []
+        for n in 0..<3 {
+            let m = metadata("s\(n)", bytes: lines.count)
+            saved.append(m)
+            #expect(try Self.write(one, [.save(m, lines: lines)]).isEmpty)
+            let (end, size) = try Self.publishedEnd(dir.path)
+            #expect(size - Int(end) >= FileBackend.preallocation / 2)
+            let tail = try #require(FileManager.default.contents(atPath: dir.path + "/journal")).dropFirst(Int(end))
+            #expect(tail.allSatisfy { $0 == 0 })
+            #expect(try two.poll() == [.upsert(m)])
+            #expect(try two.poll().isEmpty)
+        }
+        // A record logged into the zeros whose writer died before publishing the end: the
+        // published end still says the earlier one.
+        let (before, _) = try Self.publishedEnd(dir.path)
+        let late = metadata("late", bytes: lines.count)
+        #expect(try Self.write(one, [.save(late, lines: lines)]).isEmpty)
+        let fd = open(dir.path + "/journal", O_WRONLY)
+        var end = before.littleEndian
+        #expect(pwrite(fd, &end, 8, off_t(Journal.endOffset)) == 8)
+        close(fd)
+        #expect(try two.poll().isEmpty, "nothing published")
+        #expect(try two.beginWrite() == [.upsert(late)], "a writer follows the log past the published end")
+        try two.endWrite { [] }
+        let (published, size) = try Self.publishedEnd(dir.path)
+        #expect(Int(published) == size, "the follower cut the zeros after the record it found")
+        #expect(Self.sorted(try FileBackend(directory: dir.path).open()) == Self.sorted(saved + [late]))
+    }
+
     @Test("a version 1 journal header (no published end) is rewritten as version 2 at open; an unknown version is refused")
     func journalVersion() throws {
         let dir = TemporaryDirectory()
