@@ -262,18 +262,25 @@ public final class FileBackend: StorageBackend, IndexRestoring, NonBlockingWrite
         try io.pwriteAll(journalFD, Journal.publishedEnd(position), at: Journal.endOffset, path: journalPath)
     }
 
-    /// How far a durable writer keeps the journal file ahead of the log with written zeros.
+    /// How far a durable writer keeps the journal file ahead of the log with written zeros: it
+    /// tops the zeros up to this when fewer than half of it are left.
     static let preallocation = 4 << 20
 
-    /// Keeps the journal file at least half of ``preallocation`` ahead of the log with written
-    /// zeros (durable mode; call with the lock held, after a log write): a later record then
-    /// overwrites blocks the file already has, so its `fdatasync` writes no size change or
-    /// allocation. Best effort: a failure (a full disk) leaves the file as it was, and readers
-    /// stop at the first zero past the log as at its end (``logEnd()``).
+    /// Keeps the journal file between half of ``preallocation`` and all of it ahead of the log
+    /// with written zeros (durable mode; call with the lock held, after a log write): a later
+    /// record then overwrites blocks the file already has, so its `fdatasync` writes no size
+    /// change or allocation. The zeros go past the file's end only, never over a record. Best
+    /// effort: a failure (a full disk) cuts off what it wrote, and readers take zeros past the
+    /// log as its end (``logEnd()``).
     private func preallocate() {
-        guard let size = try? POSIX.size(journalFD, path: journalPath), size - position < Self.preallocation / 2 else { return }
-        let start = max(size, position)
-        try? POSIX.pwriteAll(journalFD, [UInt8](repeating: 0, count: Self.preallocation), at: start, path: journalPath)
+        guard let size = try? POSIX.size(journalFD, path: journalPath) else { return }
+        let start = max(size, position), target = position + Self.preallocation
+        guard size - position < Self.preallocation / 2 else { return }
+        do throws(StoreError) {
+            try POSIX.pwriteAll(journalFD, [UInt8](repeating: 0, count: target - start), at: start, path: journalPath)
+        } catch {
+            try? POSIX.truncate(journalFD, to: start, path: journalPath)
+        }
     }
 
     /// Where the log ends, for following it: the published end when zeros follow it (the
@@ -288,7 +295,7 @@ public final class FileBackend: StorageBackend, IndexRestoring, NonBlockingWrite
         } else {
             published = try Journal.decodeHeader(io.pread(journalFD, count: Journal.headerSize, at: 0, path: journalPath))?.end ?? 0
         }
-        guard published >= position, published + 4 <= size else { return size }
+        guard published >= position, published <= size - 4 else { return size }
         let next = try io.pread(journalFD, count: 4, at: published, path: journalPath)
         return next == [0, 0, 0, 0] ? published : size
     }
