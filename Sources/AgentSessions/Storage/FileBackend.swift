@@ -525,11 +525,20 @@ public final class FileBackend: StorageBackend, IndexRestoring, NonBlockingWrite
     /// writer died before applying them. Call with the lock held.
     private func catchUp() throws(StoreError) -> [StorageChange] {
         var changes: [StorageChange] = []
-        // Under the lock the header does not change, so the mapped generation is exact; the
-        // header is read only when it differs (another process checkpointed). The log's size is
-        // always asked: records of a writer that died before publishing its end count too.
-        if mapped(Journal.generationOffset) == generation { return try followRecords() }
+        // Under the lock the header does not change, so the mapped fields are exact; the header
+        // is read only when the generation differs (another process checkpointed) or the end is
+        // 0 (a checkpoint was interrupted). The log's size is always asked: records of a writer
+        // that died before publishing its end count too.
+        if mapped(Journal.generationOffset) == generation, mapped(Journal.endOffset) != 0 { return try followRecords() }
         let header = try Journal.decodeHeader(io.pread(journalFD, count: Journal.headerSize, at: 0, path: journalPath))
+        if let header, header.generation == generation, header.end == 0,
+           let snapshot = try loadSnapshot(), snapshot.generation > generation {
+            // A checkpoint wrote its snapshot and stopped before starting the new log (its process
+            // died, or the reset failed). The snapshot holds every record of the log, since no one
+            // could write after it: finish the checkpoint, as an opener would.
+            try resetJournal(generation: snapshot.generation)
+            return [.reset(snapshot.records)]
+        }
         if header?.generation != generation {
             // Another process checkpointed: its snapshot holds everything up to the new log.
             guard let snapshot = try loadSnapshot(), let header, snapshot.generation == header.generation else {
@@ -681,6 +690,10 @@ public final class FileBackend: StorageBackend, IndexRestoring, NonBlockingWrite
         try catalog.append(dirty) { image.records }
         try io.syncFileSystem(
             journalFD, paths: [catalog.path] + dirty.keys.map(sessionPath), directories: [sessionsDirectory, directory])
+        // End 0 marks a checkpoint under way: if it stops after its snapshot and before the new
+        // log, the next process to take the lock finishes it (``catchUp()``) instead of writing
+        // records that the snapshot would hide from a later opener.
+        try io.pwriteAll(journalFD, Journal.publishedEnd(0), at: Journal.endOffset, path: journalPath)
         try writeSnapshot(generation: generation + 1, image: image)
         try resetJournal(generation: generation + 1)
         durability?.noteSynced(DurabilityTicket(generation: generation, offset: position))

@@ -260,6 +260,31 @@ struct FileBackendTests {
         #expect(Int(reopened.end) == reopened.size)
     }
 
+    @Test("a checkpoint that stops after its snapshot and before the new log is finished by the next process to write, so that process's writes survive a later open")
+    func interruptedCheckpoint() throws {
+        let dir = TemporaryDirectory()
+        defer { dir.remove() }
+        let lines = jsonLines(0..<2)
+        let (one, two) = try Self.twoBackends(dir.path)
+        let a = metadata("a", bytes: lines.count), b = metadata("b", bytes: lines.count), c = metadata("c", bytes: lines.count)
+        #expect(try Self.write(one, [.save(a, lines: lines), .save(b, lines: lines)]).isEmpty)
+        #expect(try two.poll() == [.upsert(a), .upsert(b)])
+        // The checkpoint's second log write is the new header, after the snapshot: it fails, as
+        // a process killed there would leave the store (new snapshot, old log header).
+        let faults = FaultInjector()
+        faults.fail(.write, call: 2, onPathEndingIn: "/journal", errno: EIO)
+        one.faults = faults
+        #expect(throws: StoreError.self) { try one.close(index: [a, b]) }
+        #expect(faults.injected.count == 1)
+        let changes = try Self.write(two, [.save(c, lines: lines)])
+        if case .reset(let records) = changes.first, changes.count == 1 {
+            #expect(Self.sorted(records) == [a, b])
+        } else {
+            Issue.record("expected the snapshot's records, got \(changes)")
+        }
+        #expect(Self.sorted(try FileBackend(directory: dir.path).open()) == [a, b, c], "c was acknowledged")
+    }
+
     @Test("a version 1 journal header (no published end) is rewritten as version 2 at open; an unknown version is refused")
     func journalVersion() throws {
         let dir = TemporaryDirectory()
