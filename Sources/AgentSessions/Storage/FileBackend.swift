@@ -531,11 +531,11 @@ public final class FileBackend: StorageBackend, IndexRestoring, NonBlockingWrite
         // that died before publishing its end count too.
         if mapped(Journal.generationOffset) == generation, mapped(Journal.endOffset) != 0 { return try followRecords() }
         let header = try Journal.decodeHeader(io.pread(journalFD, count: Journal.headerSize, at: 0, path: journalPath))
-        if let header, header.generation == generation, header.end == 0,
-           let snapshot = try loadSnapshot(), snapshot.generation > generation {
+        if let header, header.end == 0, let snapshot = try loadSnapshot(), snapshot.generation > header.generation {
             // A checkpoint wrote its snapshot and stopped before starting the new log (its process
             // died, or the reset failed). The snapshot holds every record of the log, since no one
-            // could write after it: finish the checkpoint, as an opener would.
+            // could write after it: finish the checkpoint, as an opener would (whatever generation
+            // this process had followed).
             try resetJournal(generation: snapshot.generation)
             return [.reset(snapshot.records)]
         }
@@ -556,7 +556,10 @@ public final class FileBackend: StorageBackend, IndexRestoring, NonBlockingWrite
     private func followRecords() throws(StoreError) -> [StorageChange] {
         var changes: [StorageChange] = []
         let size = try logEnd()
-        guard size > position else { return changes }
+        guard size > position else {
+            try publishEnd()  // an end 0 left by a checkpoint that stopped before its snapshot
+            return changes
+        }
         let bytes = try io.pread(journalFD, count: size - position, at: position, path: journalPath)
         let (records, validEnd) = Journal.decodeRecords(bytes, base: position)
         for record in records {

@@ -260,8 +260,9 @@ struct FileBackendTests {
         #expect(Int(reopened.end) == reopened.size)
     }
 
-    @Test("a checkpoint that stops after its snapshot and before the new log is finished by the next process to write, so that process's writes survive a later open")
-    func interruptedCheckpoint() throws {
+    @Test("a checkpoint that stops after its snapshot and before the new log is finished by the next process to write, so that process's writes survive a later open",
+          arguments: [false, true])
+    func interruptedCheckpoint(logTruncated: Bool) throws {
         let dir = TemporaryDirectory()
         defer { dir.remove() }
         let lines = jsonLines(0..<2)
@@ -269,13 +270,19 @@ struct FileBackendTests {
         let a = metadata("a", bytes: lines.count), b = metadata("b", bytes: lines.count), c = metadata("c", bytes: lines.count)
         #expect(try Self.write(one, [.save(a, lines: lines), .save(b, lines: lines)]).isEmpty)
         #expect(try two.poll() == [.upsert(a), .upsert(b)])
-        // The checkpoint's second log write is the new header, after the snapshot: it fails, as
-        // a process killed there would leave the store (new snapshot, old log header).
-        let faults = FaultInjector()
-        faults.fail(.write, call: 2, onPathEndingIn: "/journal", errno: EIO)
-        one.faults = faults
-        #expect(throws: StoreError.self) { try one.close(index: [a, b]) }
-        #expect(faults.injected.count == 1)
+        // Leave the state of a checkpoint killed between its snapshot and its new log header: the
+        // snapshot of the next generation, and the old log (its header saying end 0, a checkpoint
+        // under way; the records still there, or already truncated away) in the same file, which
+        // `two` has mapped.
+        let journal = dir.path + "/journal"
+        var old = try #require(FileManager.default.contents(atPath: journal)).map { $0 }
+        try one.close(index: [a, b])
+        old.replaceSubrange(Journal.endOffset..<Journal.endOffset + 8, with: Journal.publishedEnd(0))
+        if logTruncated { old = Array(old.prefix(Journal.headerSize)) }
+        let fd = open(journal, O_WRONLY)
+        #expect(old.withUnsafeBytes { pwrite(fd, $0.baseAddress, old.count, 0) } == old.count)
+        #expect(ftruncate(fd, off_t(old.count)) == 0)
+        close(fd)
         let changes = try Self.write(two, [.save(c, lines: lines)])
         if case .reset(let records) = changes.first, changes.count == 1 {
             #expect(Self.sorted(records) == [a, b])
@@ -283,6 +290,27 @@ struct FileBackendTests {
             Issue.record("expected the snapshot's records, got \(changes)")
         }
         #expect(Self.sorted(try FileBackend(directory: dir.path).open()) == [a, b, c], "c was acknowledged")
+    }
+
+    @Test("a checkpoint that fails before its snapshot leaves end 0 only until the next process takes the lock")
+    func checkpointFailedBeforeSnapshot() throws {
+        let dir = TemporaryDirectory()
+        defer { dir.remove() }
+        let lines = jsonLines(0..<2)
+        let (one, two) = try Self.twoBackends(dir.path)
+        let a = metadata("a", bytes: lines.count)
+        #expect(try Self.write(one, [.save(a, lines: lines)]).isEmpty)
+        #expect(try two.poll() == [.upsert(a)])
+        let faults = FaultInjector()
+        faults.fail(.rename, onPathEndingIn: "/index.snapshot", errno: EIO)
+        one.faults = faults
+        #expect(throws: StoreError.self) { try one.close(index: [a]) }
+        #expect(faults.injected.count == 1)
+        #expect(try Self.publishedEnd(dir.path).end == 0)
+        #expect(try two.poll().isEmpty)  // nothing new to follow, but the end is published again
+        let (end, size) = try Self.publishedEnd(dir.path)
+        #expect(Int(end) == size && size > Journal.headerSize)
+        #expect(try two.poll().isEmpty)
     }
 
     @Test("a version 1 journal header (no published end) is rewritten as version 2 at open; an unknown version is refused")
