@@ -277,7 +277,7 @@ public final class FileBackend: StorageBackend, IndexRestoring, NonBlockingWrite
         let start = max(size, position), target = position + Self.preallocation
         guard size - position < Self.preallocation / 2 else { return }
         do throws(StoreError) {
-            try POSIX.pwriteAll(journalFD, [UInt8](repeating: 0, count: target - start), at: start, path: journalPath)
+            try io.pwriteAll(journalFD, [UInt8](repeating: 0, count: target - start), at: start, path: journalPath)
         } catch {
             try? POSIX.truncate(journalFD, to: start, path: journalPath)
         }

@@ -260,6 +260,27 @@ struct FileBackendTests {
         #expect(Int(reopened.end) == reopened.size)
     }
 
+    @Test("a failed top-up of the zeros (a full disk) leaves the write acknowledged and the log as it was; the next write tops up", arguments: [ENOSPC, EIO])
+    func failedPreallocation(_ code: Int32) throws {
+        let dir = TemporaryDirectory()
+        defer { dir.remove() }
+        let lines = jsonLines(0..<2)
+        let backend = FileBackend(directory: dir.path, durability: .durable)
+        _ = try backend.open()
+        let faults = FaultInjector()
+        faults.fail(.write, call: 2, onPathEndingIn: "/journal", errno: code)  // after the record: the zeros
+        backend.faults = faults
+        let a = metadata("a", bytes: lines.count), b = metadata("b", bytes: lines.count)
+        #expect(try Self.write(backend, [.save(a, lines: lines)]).isEmpty)
+        #expect(faults.injected.count == 1)
+        let (end, size) = try Self.publishedEnd(dir.path)
+        #expect(Int(end) == size && size > Journal.headerSize, "what the failed top-up wrote is cut off")
+        #expect(try Self.write(backend, [.save(b, lines: lines)]).isEmpty)
+        let (later, laterSize) = try Self.publishedEnd(dir.path)
+        #expect(laterSize - Int(later) == FileBackend.preallocation)
+        #expect(Self.sorted(try FileBackend(directory: dir.path).open()) == [a, b])
+    }
+
     @Test("a checkpoint that stops after its snapshot and before the new log is finished by the next process to write, so that process's writes survive a later open",
           arguments: [false, true])
     func interruptedCheckpoint(logTruncated: Bool) throws {
