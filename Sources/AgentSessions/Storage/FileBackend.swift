@@ -174,7 +174,7 @@ public final class FileBackend: StorageBackend, IndexRestoring, NonBlockingWrite
     }
 
     private func recover() throws(StoreError) -> Recovered {
-        let header = try Journal.decodeHeader(io.pread(journalFD, count: Journal.headerSize, at: 0, path: journalPath))
+        let header = try readHeader()
         let snapshot = try loadSnapshot()
         if let snapshot, header == nil || snapshot.generation > header!.generation {
             // A checkpoint wrote its snapshot and stopped before emptying the log (or the log is
@@ -293,7 +293,7 @@ public final class FileBackend: StorageBackend, IndexRestoring, NonBlockingWrite
         if let end = mapped(Journal.endOffset) {
             published = Int(clamping: end)
         } else {
-            published = try Journal.decodeHeader(io.pread(journalFD, count: Journal.headerSize, at: 0, path: journalPath))?.end ?? 0
+            published = try readHeader()?.end ?? 0
         }
         guard published >= position, published <= size - 4 else { return size }
         let next = try io.pread(journalFD, count: 4, at: published, path: journalPath)
@@ -524,14 +524,15 @@ public final class FileBackend: StorageBackend, IndexRestoring, NonBlockingWrite
     /// Reads log records past our position (written by other processes), repairing any whose
     /// writer died before applying them. Call with the lock held.
     private func catchUp() throws(StoreError) -> [StorageChange] {
-        var changes: [StorageChange] = []
         // Under the lock the header does not change, so the mapped fields are exact; the header
         // is read only when the generation differs (another process checkpointed) or the end is
         // 0 (a checkpoint was interrupted). The log's size is always asked: records of a writer
         // that died before publishing its end count too.
         if mapped(Journal.generationOffset) == generation, mapped(Journal.endOffset) != 0 { return try followRecords() }
-        let header = try Journal.decodeHeader(io.pread(journalFD, count: Journal.headerSize, at: 0, path: journalPath))
-        if let header, header.end == 0, let snapshot = try loadSnapshot(), snapshot.generation > header.generation {
+        let header = try readHeader()
+        guard header?.end == 0 || header?.generation != generation else { return try followRecords() }
+        let snapshot = try loadSnapshot()
+        if let header, let snapshot, header.end == 0, snapshot.generation > header.generation {
             // A checkpoint wrote its snapshot and stopped before starting the new log (its process
             // died, or the reset failed). The snapshot holds every record of the log, since no one
             // could write after it: finish the checkpoint, as an opener would (whatever generation
@@ -539,17 +540,16 @@ public final class FileBackend: StorageBackend, IndexRestoring, NonBlockingWrite
             try resetJournal(generation: snapshot.generation)
             return [.reset(snapshot.records)]
         }
-        if header?.generation != generation {
-            // Another process checkpointed: its snapshot holds everything up to the new log.
-            guard let snapshot = try loadSnapshot(), let header, snapshot.generation == header.generation else {
-                throw .corrupted(path: journalPath, reason: "log generation changed without a matching snapshot", quarantinedAt: nil)
-            }
-            generation = header.generation
-            position = Journal.headerSize
-            dirty = [:]
-            changes.append(.reset(snapshot.records))
+        // Our generation with end 0: a checkpoint stopped before its snapshot (the follow publishes the end again).
+        guard header?.generation != generation else { return try followRecords() }
+        // Another process checkpointed: its snapshot holds everything up to the new log.
+        guard let snapshot, let header, snapshot.generation == header.generation else {
+            throw .corrupted(path: journalPath, reason: "log generation changed without a matching snapshot", quarantinedAt: nil)
         }
-        return try changes + followRecords()
+        generation = header.generation
+        position = Journal.headerSize
+        dirty = [:]
+        return try [.reset(snapshot.records)] + followRecords()
     }
 
     /// Follows the log's records past our position (part of ``catchUp()``).
@@ -712,7 +712,7 @@ public final class FileBackend: StorageBackend, IndexRestoring, NonBlockingWrite
             if mappedGeneration == generation, mapped(Journal.endOffset) == UInt64(position) { return [] }
         } else {
             // Without the mapping: the header's generation and published end, read.
-            let header = try Journal.decodeHeader(io.pread(journalFD, count: Journal.headerSize, at: 0, path: journalPath))
+            let header = try readHeader()
             if let header, header.generation == generation, header.end == position { return [] }
         }
         try POSIX.lock(lockFD, exclusive: true, path: directory + "/lock")
@@ -725,6 +725,11 @@ public final class FileBackend: StorageBackend, IndexRestoring, NonBlockingWrite
     /// when the header is not mapped.
     private func mapped(_ offset: Int) -> UInt64? {
         mappedHeader.map { UInt64(littleEndian: $0.loadUnaligned(fromByteOffset: offset, as: UInt64.self)) }
+    }
+
+    /// The journal's header as it is on disk (`nil`: the file does not start with one).
+    private func readHeader() throws(StoreError) -> Journal.Header? {
+        try Journal.decodeHeader(io.pread(journalFD, count: Journal.headerSize, at: 0, path: journalPath))
     }
 
     /// Reads the first `metadata.byteSize` bytes of the session file.
