@@ -34,6 +34,9 @@ public actor SessionStoreActor: SupervisedChild {
     /// Whether this instance has crashed and is waiting to be replaced by its supervisor.
     nonisolated var hasCrashed: Bool { crashed.withLock { $0 } }
 
+    /// Prepared writes committed on the actor's queue rather than on their caller's thread (tests).
+    nonisolated let queuedWrites = Atomic(0)
+
     /// Opens the store described by `configuration` (recovering it from disk).
     /// - Throws: ``StoreError`` when the store cannot be opened.
     public init(configuration: SessionStore.Configuration) throws(StoreError) {
@@ -68,6 +71,7 @@ public actor SessionStoreActor: SupervisedChild {
     /// Commits a prepared write on the actor (waiting for the store's lock if another process
     /// holds it), planning it again if its plan finds the state it was prepared on has changed.
     func commit<W: StoreWrite>(_ write: W) async throws(StoreError) -> W.Result {
+        queuedWrites.add(1, ordering: .relaxed)
         while true {
             if let result = try await commit(write.plan(self)) { return result }
         }

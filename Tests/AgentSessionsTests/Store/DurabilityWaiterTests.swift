@@ -13,25 +13,56 @@ struct DurabilityWaiterTests {
         DurabilityWaiter(start: ticket(64)) { () throws(StoreError) in try syncs.sync() }
     }
 
-    /// Counts syncs; each one waits for `gate` when one is given (to hold a round open).
+    /// Counts syncs (and how many ever ran at once); with `gated`, each one waits for a
+    /// ``release(_:)`` (to hold a round open).
     final class Syncs: Sendable {
         let count = Atomic(0)
+        let running = Atomic(0)
+        let mostAtOnce = Atomic(0)
         let gate: DispatchSemaphore?
         let entered = DispatchSemaphore(value: 0)
         let failWith: Int32?
-        init(gate: DispatchSemaphore? = nil, failWith: Int32? = nil) {
-            self.gate = gate
+        init(gated: Bool = false, failWith: Int32? = nil) {
+            self.gate = gated ? DispatchSemaphore(value: 0) : nil
             self.failWith = failWith
         }
         /// Suspends until a sync has started (waiting on a dispatch thread, not the cooperative pool).
         func untilEntered() async {
             await withCheckedContinuation { done in DispatchQueue.global().async { self.entered.wait(); done.resume() } }
         }
+        /// Lets `rounds` gated syncs finish.
+        func release(_ rounds: Int) {
+            for _ in 0..<rounds { gate?.signal() }
+        }
         func sync() throws(StoreError) {
             count.add(1, ordering: .relaxed)
+            let now = running.add(1, ordering: .relaxed).newValue
+            mostAtOnce.max(now, ordering: .relaxed)
+            defer { running.subtract(1, ordering: .relaxed) }
             entered.signal()
             gate?.wait()
             if let failWith { throw .storageFailure(path: "/j", operation: "fdatasync", errno: failWith) }
+        }
+    }
+
+    /// A waiter over gated syncs, with the log written up to offset 100.
+    static func gatedWaiter() -> (Syncs, DurabilityWaiter) {
+        let syncs = Syncs(gated: true)
+        let waiter = Self.waiter(syncs)
+        waiter.noteWritten(Self.ticket(100))
+        return (syncs, waiter)
+    }
+
+    /// Yields until `condition` holds, at most 100,000 times; whether it holds.
+    static func eventually(_ condition: () -> Bool) async -> Bool {
+        for _ in 0..<100_000 where !condition() { await Task.yield() }
+        return condition()
+    }
+
+    /// `syncIfIdle` on a dispatch thread (it may block in a gated sync; the cooperative pool must not).
+    static func syncIfIdleOffPool(_ waiter: DurabilityWaiter, _ ticket: DurabilityTicket) async throws -> Bool {
+        try await withCheckedThrowingContinuation { done in
+            DispatchQueue.global().async { done.resume(with: Result { try waiter.syncIfIdle(ticket) }) }
         }
     }
 
@@ -51,10 +82,7 @@ struct DurabilityWaiterTests {
 
     @Test("while a round runs, a writer is told to wait; the waiters of one round share its sync")
     func busyThenGrouped() async throws {
-        let gate = DispatchSemaphore(value: 0)
-        let syncs = Syncs(gate: gate)
-        let waiter = Self.waiter(syncs)
-        waiter.noteWritten(Self.ticket(100))
+        let (syncs, waiter) = Self.gatedWaiter()
         let first = Task { try await waiter.wait(for: Self.ticket(100)) }
         await syncs.untilEntered()
         // The queued round is in its sync: a writer on its own thread must not start another.
@@ -62,8 +90,10 @@ struct DurabilityWaiterTests {
         #expect(try waiter.syncIfIdle(Self.ticket(150)) == false)
         waiter.noteWritten(Self.ticket(200))
         let later = (0..<5).map { i in Task { try await waiter.wait(for: Self.ticket(150 + 10 * i)) } }
-        gate.signal()  // round 1 ends (up to 100); the five later writers share round 2 (up to 200)
-        gate.signal()
+        #expect(await Self.eventually { waiter.waiterCount == 6 })  // all five queued behind round 1
+        // Round 1 ends (up to 100); the five later writers share round 2 (up to 200). A spare
+        // permit lets a wrong third round finish and be counted instead of hanging.
+        syncs.release(3)
         try await first.value
         for task in later { try await task.value }
         #expect(syncs.count.load(ordering: .relaxed) == 2)
@@ -71,20 +101,17 @@ struct DurabilityWaiterTests {
 
     @Test("a writer that arrives during a writer's own sync is covered by a round started for it")
     func arrivalDuringInlineSync() async throws {
-        let gate = DispatchSemaphore(value: 0)
-        let syncs = Syncs(gate: gate)
-        let waiter = Self.waiter(syncs)
-        waiter.noteWritten(Self.ticket(100))
-        let inline = Task.detached { try waiter.syncIfIdle(Self.ticket(100)) }
+        let (syncs, waiter) = Self.gatedWaiter()
+        async let inline = Self.syncIfIdleOffPool(waiter, Self.ticket(100))
         await syncs.untilEntered()
         waiter.noteWritten(Self.ticket(300))  // after the inline round took its target
         let arriving = Task { try await waiter.wait(for: Self.ticket(300)) }
-        while waiter.waiterCount == 0 { await Task.yield() }  // queued while the inline round runs
-        gate.signal()
-        gate.signal()
-        #expect(try await inline.value)
+        #expect(await Self.eventually { waiter.waiterCount == 1 })  // queued while the inline round runs
+        syncs.release(2)
+        #expect(try await inline)
         try await arriving.value
         #expect(syncs.count.load(ordering: .relaxed) == 2)
+        #expect(syncs.mostAtOnce.load(ordering: .relaxed) == 1, "the arriving writer's round waited for the inline one")
         #expect(waiter.waiterCount == 0)
     }
 

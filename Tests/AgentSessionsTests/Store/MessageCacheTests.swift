@@ -104,8 +104,9 @@ struct MessageCacheTests {
         for n in 0..<MessageCache.largeReadMemory { cache.put("big\(n)", three.messages, bytes: three.bytes, segment: .probation) }
         cache.put("big", three.messages, bytes: three.bytes, segment: .probation)  // forgotten: a first read again
         #expect(cache.count == 0)
-        cache.put("big31", three.messages, bytes: three.bytes, segment: .probation)  // still remembered
-        #expect(cache.ids(in: .protected) == ["big31"])
+        let newest = "big\(MessageCache.largeReadMemory - 1)"
+        cache.put(newest, three.messages, bytes: three.bytes, segment: .probation)  // still remembered
+        #expect(cache.ids(in: .protected) == [newest])
     }
 
     @Test("random operations (appends, promotions, both segments, large first reads) agree with a two-list LRU model",

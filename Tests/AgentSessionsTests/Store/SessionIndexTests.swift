@@ -121,7 +121,7 @@ struct SessionIndexTests {
         #expect(index[Array(model.keys)[0]] == model[Array(model.keys)[0]])
     }
 
-    @Test("sparse tags take the tag plan (a union with each row once, one tag for all), with and without a cursor")
+    @Test("sparse tags, where the tag plan is chosen: a union with each row once, one tag for all, with and without a cursor, agree with brute force")
     func sparseTags() {
         // 300 sessions; "x" on 20, "y" on 30 (10 of them also "x"): far under a third, so the tag plan wins.
         let records = (0..<300).map { i in

@@ -352,17 +352,22 @@ struct SessionStoreTests {
             configuration.cleanup = nil
             configuration.cacheBytes = 32 << 10  // probation: 2 KiB, about one of these sessions
             let reopened = try await SessionStore.start(configuration)
-            let saved = try await reopened.saveSession("w", jsonLines: Array(line.utf8))
-            for n in 0..<60 { #expect(try await reopened.loadSession("s\(n)").messages.count == 1) }
-            let afterScan = try await reopened.stats()
-            #expect(afterScan.cachedSessions == 2)  // "w" and the last first read, "s59"
-            #expect(afterScan.cachedBytes <= saved.byteSize + (2 << 10) + 2 * MessageCache.perMessageBytes)
-            _ = try await reopened.loadSession("s3")  // pushes "s59" out of probation
-            _ = try await reopened.loadSession("s3")  // read again while there: promoted
-            _ = try await reopened.loadSession("s10")  // a first read takes probation; "s3" stays
-            let afterSecondRead = try await reopened.stats()
-            #expect(afterSecondRead.cachedSessions == 3)
-            #expect(afterSecondRead.cachedBytes == 3 * (saved.byteSize + MessageCache.perMessageBytes))
+            do {
+                let saved = try await reopened.saveSession("w", jsonLines: Array(line.utf8))
+                for n in 0..<60 { #expect(try await reopened.loadSession("s\(n)").messages.count == 1) }
+                let afterScan = try await reopened.stats()
+                #expect(afterScan.cachedSessions == 2)  // "w" and the last first read, "s59"
+                #expect(afterScan.cachedBytes <= saved.byteSize + (2 << 10) + 2 * MessageCache.perMessageBytes)
+                _ = try await reopened.loadSession("s3")  // pushes "s59" out of probation
+                _ = try await reopened.loadSession("s3")  // read again while there: promoted
+                _ = try await reopened.loadSession("s10")  // a first read takes probation; "s3" stays
+                let afterSecondRead = try await reopened.stats()
+                #expect(afterSecondRead.cachedSessions == 3)
+                #expect(afterSecondRead.cachedBytes == 3 * (saved.byteSize + MessageCache.perMessageBytes))
+            } catch {
+                await reopened.shutdown()
+                throw error
+            }
             await reopened.shutdown()
         }
     }

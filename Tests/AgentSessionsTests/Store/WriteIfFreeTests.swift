@@ -1,4 +1,5 @@
 import Foundation
+import Synchronization
 import Testing
 @testable import AgentSessions
 #if canImport(Glibc)
@@ -83,7 +84,15 @@ struct WriteIfFreeTests {
             let other = open(dir + "/lock", O_RDWR)
             defer { close(other) }
             #expect(flock(other, LOCK_EX) == 0)
+            let actor = try #require(store.store.instance)
             let save = Task { try await store.saveSession("second", messages: conversation("second")) }
+            // Released only once the save has been declined on its thread and queued on the actor.
+            var tries = 0
+            while actor.queuedWrites.load(ordering: .relaxed) == 0, tries < 100_000 {
+                tries += 1
+                await Task.yield()
+            }
+            #expect(actor.queuedWrites.load(ordering: .relaxed) == 1)
             #expect(flock(other, LOCK_UN) == 0)
             let saved = try await save.value
             #expect(try await store.session("second") == saved)
