@@ -276,7 +276,7 @@ struct SessionIndex: Sendable {
         matched.reserveCapacity(min(plan.count, 4096))
         keys.reserveCapacity(min(plan.count, 4096))
         // Records are read in place (borrowed through the buffer), never copied, until the result
-        // is built: a copy retains and later releases the record's shared text.
+        // is built: a copy retains and releases four strings and arrays.
         rows.withUnsafeBufferPointer { records in
             let tagsKnown = plan.coversTags
             plan.forEach { row in
