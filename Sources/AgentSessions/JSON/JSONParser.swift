@@ -83,6 +83,25 @@ struct JSONParser: ~Copyable {
         return captured
     }
 
+    /// The offsets of the elements of the array that `buffer` holds, in order, found as
+    /// ``validate(_:capturing:_:)`` would check them.
+    /// - Throws: ``JSONParseError`` if `buffer` is not exactly one valid JSON array.
+    mutating func elements(ofArray buffer: UnsafeRawBufferPointer) throws(JSONParseError) -> [Range<Int>] {
+        try begin(buffer)
+        guard base[pos] == UInt8(ascii: "[") else { throw JSONParseError(code: .unexpectedCharacter, offset: pos) }
+        var elements: [Range<Int>] = []
+        if try !enterContainer(closing: UInt8(ascii: "]")) {
+            repeat {
+                let start = pos
+                try skipValue()
+                elements.append(start..<pos)
+            } while try nextElement(closing: UInt8(ascii: "]"))
+            depth -= 1
+        }
+        try finish()
+        return elements
+    }
+
     /// Points the parser at `buffer` and skips leading whitespace.
     private mutating func begin(_ buffer: UnsafeRawBufferPointer) throws(JSONParseError) {
         guard let start = buffer.baseAddress, buffer.count > 0 else {

@@ -68,27 +68,34 @@ struct StoredFacts: Equatable {
                                       summary: summary.summary))
     }
 
-    /// Whether `array`'s text has a `"text"` token (a block of type text needs one) or an escape
-    /// (which could spell one).
-    private static func mayHoldTextBlock(_ array: UnsafeRawBufferPointer) -> Bool {
-        let token: [UInt8] = Array("\"text\"".utf8)
-        var i = 0
-        while i < array.count {
-            let byte = array[i]
-            if byte == UInt8(ascii: "\\") { return true }
-            if byte == UInt8(ascii: "\""), i + 6 <= array.count, array[i + 1] == token[1], array[i + 2] == token[2],
-               array[i + 3] == token[3], array[i + 4] == token[4], array[i + 5] == token[5] { return true }
-            i += 1
+    /// Whether a content array may hold a text block (the blocks `Message.text(ofContent:)`
+    /// reads): an element that is an object whose `type` is `"text"`, or whose `type` only decoding
+    /// tells (a string with escapes, a repeated key, a key with escapes).
+    private static func mayHoldTextBlock(_ array: UnsafeRawBufferPointer, _ parser: inout JSONParser) -> Bool {
+        let elements: [Range<Int>]
+        do throws(JSONParseError) { elements = try parser.elements(ofArray: array) } catch { return true }
+        for range in elements where array[range.lowerBound] == UInt8(ascii: "{") {
+            let block = UnsafeRawBufferPointer(rebasing: array[range])
+            let type: JSONParser.Member
+            do throws(JSONParseError) { type = try parser.validate(block, capturing: "type").0 } catch { return true }
+            switch type {
+            case .absent: continue
+            case .undecided: return true
+            case .value(let value):
+                guard block[value.lowerBound] == UInt8(ascii: "\"") else { continue }  // not a string: not a text block
+                guard let name = type.plainString(in: block) else { return true }  // escaped: decoding tells
+                if name.elementsEqual("text".utf8) { return true }
+            }
         }
         return false
     }
 
     /// Whether a `user` line's `message` (its member as validated) may hold prompt text for
-    /// `Message.text(ofContent:)`: a `content` that is a non-empty string, or an array whose text
-    /// has a `"text"` token or any backslash; also whenever a `message` or `content` key is
-    /// repeated or some key at their level has escapes. `false` only when it cannot: no
+    /// `Message.text(ofContent:)`: a `content` that is a non-empty string, or an array that may
+    /// hold a text block (``mayHoldTextBlock(_:_:)``); also whenever a `message` or `content` key
+    /// is repeated or some key at their level has escapes. `false` only when it cannot: no
     /// `message` object, no `content`, an empty string, any other kind of value, or an array
-    /// without either.
+    /// without a text block (tool results, say).
     private static func mayHoldPrompt(_ message: JSONParser.Member, in line: UnsafeRawBufferPointer, _ parser: inout JSONParser) -> Bool {
         switch message {
         case .absent: return false
@@ -105,7 +112,7 @@ struct StoredFacts: Equatable {
                 let value = UnsafeRawBufferPointer(rebasing: object[range])
                 switch value.first {
                 case UInt8(ascii: "\""): return value.count > 2  // "" has no text
-                case UInt8(ascii: "["): return mayHoldTextBlock(value)
+                case UInt8(ascii: "["): return mayHoldTextBlock(value, &parser)
                 default: return false  // neither a string nor an array: no text
                 }
             }

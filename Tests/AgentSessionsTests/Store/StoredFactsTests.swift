@@ -50,6 +50,15 @@ struct StoredFactsTests {
         #"{"type":"user","message":{"content":{"type":"text","text":"an object, not blocks"}}}"#,
         #"{"type":"user","message":{"content":[{"type":"tool_result","content":"tab\tonly"}]}}"#,
         #"{ "type" : "user" , "message" : { "content" : [ { "type" : "text" , "text" : "spaced" } ] } }"#,
+        // content arrays told apart block by block
+        #"{"type":"user","message":{"content":[{"type":"tool_result","content":"a\nb"},{"type":"text","text":"late text"}]}}"#,
+        #"{"type":"user","message":{"content":[{"type":"tool_result","content":"x","type":"text","text":"repeated type"}]}}"#,
+        #"{"type":"user","message":{"content":[{"typ\u0065":"text","text":"escaped key"}]}}"#,
+        #"{"type":"user","message":{"content":["text",7,null,[{"type":"text","text":"nested"}],{"type":"text","text":"after scalars"}]}}"#,
+        #"{"type":"user","message":{"content":[{"type":["text"],"text":"array type"},{"type":7,"text":"number type"}]}}"#,
+        #"{"type":"user","message":{"content":[{"text":"no type","content":"x\ny"},{"type":"image","source":{"type":"text"}}]}}"#,
+        #"{"type":"user","message":{"content":[{"type":"text\u0020","text":"escaped, not text"}]}}"#,
+        #"{"type":"user","message":{"content":[ ]}}"#,
     ]
 
     @Test("2,000 random transcripts: the same messages and facts as parsing and summarising every line")
