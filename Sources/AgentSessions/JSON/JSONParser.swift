@@ -22,6 +22,9 @@ struct JSONParser: ~Copyable {
     /// The top-level keys ``validate(_:capturing:_:)`` reports, and what it saw of them.
     private var keys: (StaticString, StaticString) = ("type", "type")
     private var captured: (Member, Member) = (.absent, .absent)
+    /// The nesting depth of the object whose keys are captured: 1 for the text itself
+    /// (``validate(_:capturing:_:)``), 2 for the elements of an array (``elements(ofArray:capturing:)``).
+    private var captureDepth = 1
 
     /// A top-level member of an object, as ``validate(_:capturing:_:)`` reports it without decoding.
     enum Member: Equatable {
@@ -39,6 +42,21 @@ struct JSONParser: ~Copyable {
             guard case .value(let range) = self, buffer[range.lowerBound] == UInt8(ascii: "\"") else { return nil }
             let text = UnsafeRawBufferPointer(rebasing: buffer[range.lowerBound + 1..<range.upperBound - 1])
             return text.contains(UInt8(ascii: "\\")) ? nil : text
+        }
+
+        /// Whether the value may be a string equal to one of `names` (ASCII, without escapes):
+        /// true when it is one written without escapes, or when only decoding tells (the member is
+        /// undecided, or its string has escapes); false when it is absent, not a string, or
+        /// another plain string.
+        func mayBe(oneOf names: StaticString..., in buffer: UnsafeRawBufferPointer) -> Bool {
+            switch self {
+            case .absent: return false
+            case .undecided: return true
+            case .value(let range):
+                guard buffer[range.lowerBound] == UInt8(ascii: "\"") else { return false }
+                guard let text = plainString(in: buffer) else { return true }
+                return names.contains { UnsafeBufferPointer(start: $0.utf8Start, count: $0.utf8CodeUnitCount).elementsEqual(text) }
+            }
         }
     }
 
@@ -77,24 +95,30 @@ struct JSONParser: ~Copyable {
     ) throws(JSONParseError) -> (Member, Member) {
         try begin(buffer)
         keys = (first, second)
+        captureDepth = 1
         captured = (.absent, .absent)
         try skipValue()
         try finish()
         return captured
     }
 
-    /// The offsets of the elements of the array that `buffer` holds, in order, found as
-    /// ``validate(_:capturing:_:)`` would check them.
+    /// The elements of the array that `buffer` holds, in order, checked as
+    /// ``validate(_:capturing:_:)`` checks a text: each element's offsets, and where the value of
+    /// its top-level member `key` is when the element is an object (``Member/absent`` otherwise).
     /// - Throws: ``JSONParseError`` if `buffer` is not exactly one valid JSON array.
-    mutating func elements(ofArray buffer: UnsafeRawBufferPointer) throws(JSONParseError) -> [Range<Int>] {
+    mutating func elements(ofArray buffer: UnsafeRawBufferPointer, capturing key: StaticString) throws(JSONParseError)
+        -> [(range: Range<Int>, member: Member)] {
         try begin(buffer)
         guard base[pos] == UInt8(ascii: "[") else { throw JSONParseError(code: .unexpectedCharacter, offset: pos) }
-        var elements: [Range<Int>] = []
+        keys = (key, key)
+        captureDepth = 2
+        var elements: [(range: Range<Int>, member: Member)] = []
         if try !enterContainer(closing: UInt8(ascii: "]")) {
             repeat {
                 let start = pos
+                captured = (.absent, .absent)
                 try skipValue()
-                elements.append(start..<pos)
+                elements.append((start..<pos, captured.0))
             } while try nextElement(closing: UInt8(ascii: "]"))
             depth -= 1
         }
@@ -498,7 +522,7 @@ struct JSONParser: ~Copyable {
                 }
                 let key = pos
                 try skipString()
-                let capturing = depth == 1 ? capturedKey(key) : 0
+                let capturing = depth == captureDepth ? capturedKey(key) : 0
                 skipWhitespace()
                 guard pos < end else { throw JSONParseError(code: .unexpectedEnd, offset: end) }
                 guard base[pos] == UInt8(ascii: ":") else {

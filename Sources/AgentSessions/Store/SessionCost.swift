@@ -15,9 +15,7 @@ enum SessionCost {
             guard let text = message.storedText else { return message }
             let mayCount = text.withUnsafeBytes { raw -> Bool in
                 do throws(JSONParseError) {
-                    let type = try parser.validate(raw).0
-                    guard let name = type.plainString(in: raw) else { return type != .absent }
-                    return name.elementsEqual("system".utf8) || name.elementsEqual("result".utf8)
+                    return try parser.validate(raw).0.mayBe(oneOf: "system", "result", in: raw)
                 } catch {
                     return true
                 }

@@ -37,16 +37,15 @@ struct StoredFacts: Equatable {
         var messages: [Message] = []
         var decoded: [Message] = []  // the lines the facts depend on, in order
         var accumulator = SessionAccumulator()
-        var assistants = 0
+        var skippedAssistants = 0  // the accumulator counts the decoded ones
         let failure = MessageLines.validateLines(text, capturing: "type", "message") { range, line, members in
             let (type, message) = members
             messages.append(Message(validatedText: text[range]))
             let needed: Bool
-            let name = type.plainString(in: line)
-            switch name {
+            switch type.plainString(in: line) {
             case .some(let name) where name.elementsEqual("assistant".utf8):
-                assistants += 1
                 needed = !accumulator.knowsAssistantFacts
+                if !needed { skippedAssistants += 1 }
             case .some(let name) where name.elementsEqual("user".utf8):
                 needed = !accumulator.knowsUserPrompt && Self.mayHoldPrompt(message, in: line, &parser)
             case .some(let name):
@@ -56,38 +55,23 @@ struct StoredFacts: Equatable {
             }
             guard needed else { return }
             decoded.append(messages[messages.count - 1].decoded)
-            let counted = accumulator.assistantMessages
             accumulator.add(decoded[decoded.count - 1])
-            // A type read from the text was counted above; one only decoding tells is counted
-            // as the accumulator saw it (a repeated key, for one, is read as its last value).
-            if name == nil { assistants += accumulator.assistantMessages - counted }
         }
         guard failure == nil else { return nil }
         let summary = accumulator.summary
-        return (messages, StoredFacts(cost: SessionCost.total(decoded), turnCount: assistants, model: summary.model,
-                                      summary: summary.summary))
+        return (messages, StoredFacts(cost: SessionCost.total(decoded), turnCount: accumulator.assistantMessages + skippedAssistants,
+                                      model: summary.model, summary: summary.summary))
     }
 
     /// Whether a content array may hold a text block (the blocks `Message.text(ofContent:)`
-    /// reads): an element that is an object whose `type` is `"text"`, or whose `type` only decoding
-    /// tells (a string with escapes, a repeated key, a key with escapes).
+    /// reads): an element that is an object whose `type` may be `"text"`
+    /// (``JSONParser/Member/mayBe(oneOf:in:)``).
     private static func mayHoldTextBlock(_ array: UnsafeRawBufferPointer, _ parser: inout JSONParser) -> Bool {
-        let elements: [Range<Int>]
-        do throws(JSONParseError) { elements = try parser.elements(ofArray: array) } catch { return true }
-        for range in elements where array[range.lowerBound] == UInt8(ascii: "{") {
-            let block = UnsafeRawBufferPointer(rebasing: array[range])
-            let type: JSONParser.Member
-            do throws(JSONParseError) { type = try parser.validate(block, capturing: "type").0 } catch { return true }
-            switch type {
-            case .absent: continue
-            case .undecided: return true
-            case .value(let value):
-                guard block[value.lowerBound] == UInt8(ascii: "\"") else { continue }  // not a string: not a text block
-                guard let name = type.plainString(in: block) else { return true }  // escaped: decoding tells
-                if name.elementsEqual("text".utf8) { return true }
-            }
+        do throws(JSONParseError) {
+            return try parser.elements(ofArray: array, capturing: "type").contains { $0.member.mayBe(oneOf: "text", in: array) }
+        } catch {
+            return true
         }
-        return false
     }
 
     /// Whether a `user` line's `message` (its member as validated) may hold prompt text for
