@@ -53,12 +53,6 @@ struct DurabilityWaiterTests {
         return (syncs, waiter)
     }
 
-    /// Yields until `condition` holds, at most 100,000 times; whether it holds.
-    static func eventually(_ condition: () -> Bool) async -> Bool {
-        for _ in 0..<100_000 where !condition() { await Task.yield() }
-        return condition()
-    }
-
     /// `syncIfIdle` on a dispatch thread (it may block in a gated sync; the cooperative pool must not).
     static func syncIfIdleOffPool(_ waiter: DurabilityWaiter, _ ticket: DurabilityTicket) async throws -> Bool {
         try await withCheckedThrowingContinuation { done in
@@ -90,7 +84,7 @@ struct DurabilityWaiterTests {
         #expect(try waiter.syncIfIdle(Self.ticket(150)) == false)
         waiter.noteWritten(Self.ticket(200))
         let later = (0..<5).map { i in Task { try await waiter.wait(for: Self.ticket(150 + 10 * i)) } }
-        #expect(await Self.eventually { waiter.waiterCount == 6 })  // all five queued behind round 1
+        #expect(await eventually { waiter.waiterCount == 6 })  // all five queued behind round 1
         // Round 1 ends (up to 100); the five later writers share round 2 (up to 200). A spare
         // permit lets a wrong third round finish and be counted instead of hanging.
         syncs.release(3)
@@ -106,7 +100,7 @@ struct DurabilityWaiterTests {
         await syncs.untilEntered()
         waiter.noteWritten(Self.ticket(300))  // after the inline round took its target
         let arriving = Task { try await waiter.wait(for: Self.ticket(300)) }
-        #expect(await Self.eventually { waiter.waiterCount == 1 })  // queued while the inline round runs
+        #expect(await eventually { waiter.waiterCount == 1 })  // queued while the inline round runs
         syncs.release(2)
         #expect(try await inline)
         try await arriving.value

@@ -151,15 +151,13 @@ struct CatalogRebuildTests {
             #expect(rebuilt.quarantined.count == 1 && rebuilt.quarantined[0].contains("gone.meta.json"), "metadata without its session file")
             _ = try FileBackendTests.write(rebuilt, [.save(c, lines: lines)], index: [a, b, c])  // checkpoints (threshold 1)
         }
-        let catalog = try Self.catalog(dir).read()
+        let catalog = try MetadataCatalogTests.catalog(dir).read()
         #expect(catalog.index == ["a": a, "b": b, "c": c], "the first checkpoint wrote the whole index")
         // From now on the catalog wins: a stale .meta.json is not read.
         _ = FileManager.default.createFile(atPath: sessions + "a.meta.json", contents: Data(MetadataFile.encode(metadata("a", tags: ["stale"]))))
         try FileManager.default.removeItem(atPath: dir.path + "/index.snapshot")
         #expect(FileBackendTests.sorted(try Self.backend(dir).open()) == [a, b, c])
     }
-
-    static func catalog(_ dir: TemporaryDirectory) -> MetadataCatalog { MetadataCatalogTests.catalog(dir) }
 
     @Test("two processes checkpointing in turn each add what changed since the other's checkpoint: a rebuild has every session, each line once")
     func twoProcesses() throws {
@@ -203,7 +201,7 @@ struct CatalogRebuildTests {
             #expect(FileBackendTests.sorted(index).map(\.id) == ["a", "x"])
             _ = try FileBackendTests.write(rebuilt, [.save(c, lines: lines)], index: index + [c])
         }
-        let catalog = try Self.catalog(dir).read()
+        let catalog = try MetadataCatalogTests.catalog(dir).read()
         #expect(catalog.index["x"]?.tags == ["derived"])
         #expect(catalog.index["b"] == nil && catalog.deleted.contains("b"))
     }

@@ -344,31 +344,25 @@ struct SessionStoreTests {
 
     @Test("a pass of first loads keeps only the cache's probation share and does not evict a saved session; a second load is cached")
     func scanResistantCache() async throws {
-        try await withStore(.file) { store, dir in
-            let line = "{\"type\":\"user\",\"pad\":\"" + String(repeating: "x", count: 1_000) + "\"}\n"
+        let dir = TemporaryDirectory()
+        defer { dir.remove() }
+        let line = "{\"type\":\"user\",\"pad\":\"" + String(repeating: "x", count: 1_000) + "\"}\n"
+        try await withStore(.file, directory: dir.path) { store, _ in
             for n in 0..<60 { try await store.saveSession("s\(n)", jsonLines: Array(line.utf8)) }
-            await store.shutdown()  // a new store starts with an empty cache
-            var configuration = SessionStore.Configuration(directory: dir, durability: .buffered)
-            configuration.cleanup = nil
-            configuration.cacheBytes = 32 << 10  // probation: 2 KiB, about one of these sessions
-            let reopened = try await SessionStore.start(configuration)
-            do {
-                let saved = try await reopened.saveSession("w", jsonLines: Array(line.utf8))
-                for n in 0..<60 { #expect(try await reopened.loadSession("s\(n)").messages.count == 1) }
-                let afterScan = try await reopened.stats()
-                #expect(afterScan.cachedSessions == 2)  // "w" and the last first read, "s59"
-                #expect(afterScan.cachedBytes <= saved.byteSize + (2 << 10) + 2 * MessageCache.perMessageBytes)
-                _ = try await reopened.loadSession("s3")  // pushes "s59" out of probation
-                _ = try await reopened.loadSession("s3")  // read again while there: promoted
-                _ = try await reopened.loadSession("s10")  // a first read takes probation; "s3" stays
-                let afterSecondRead = try await reopened.stats()
-                #expect(afterSecondRead.cachedSessions == 3)
-                #expect(afterSecondRead.cachedBytes == 3 * (saved.byteSize + MessageCache.perMessageBytes))
-            } catch {
-                await reopened.shutdown()
-                throw error
-            }
-            await reopened.shutdown()
+        }
+        // A new store starts with an empty cache; probation is then 2 KiB, about one of these sessions.
+        try await withStore(.file, directory: dir.path, configure: { $0.cacheBytes = 32 << 10 }) { reopened, _ in
+            let saved = try await reopened.saveSession("w", jsonLines: Array(line.utf8))
+            for n in 0..<60 { #expect(try await reopened.loadSession("s\(n)").messages.count == 1) }
+            let afterScan = try await reopened.stats()
+            #expect(afterScan.cachedSessions == 2)  // "w" and the last first read, "s59"
+            #expect(afterScan.cachedBytes <= saved.byteSize + (2 << 10) + 2 * MessageCache.perMessageBytes)
+            _ = try await reopened.loadSession("s3")  // pushes "s59" out of probation
+            _ = try await reopened.loadSession("s3")  // read again while there: promoted
+            _ = try await reopened.loadSession("s10")  // a first read takes probation; "s3" stays
+            let afterSecondRead = try await reopened.stats()
+            #expect(afterSecondRead.cachedSessions == 3)
+            #expect(afterSecondRead.cachedBytes == 3 * (saved.byteSize + MessageCache.perMessageBytes))
         }
     }
 }

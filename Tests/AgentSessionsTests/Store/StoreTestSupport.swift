@@ -15,6 +15,12 @@ struct TemporaryDirectory {
     func remove() { try? FileManager.default.removeItem(atPath: path) }
 }
 
+/// Yields until `condition` holds, at most 100,000 times; whether it holds.
+func eventually(_ condition: () -> Bool) async -> Bool {
+    for _ in 0..<100_000 where !condition() { await Task.yield() }
+    return condition()
+}
+
 /// A metadata record with readable defaults for index and backend tests.
 func metadata(
     _ id: String, created: Double = 1_000, updated: Double? = nil, cost: Double = 0.1, tags: [String] = [],
@@ -65,15 +71,17 @@ final class TestNow: Sendable {
     func advance(_ seconds: Double) { value.withLock { $0 = $0.addingTimeInterval(seconds) } }
 }
 
-/// Starts a store of the given kind in a temporary directory, runs `body`, shuts it down.
+/// Starts a store of the given kind in `directory` (else in a temporary directory, removed
+/// afterwards), runs `body`, shuts it down.
 func withStore(
-    _ kind: BackendKind, durability: Durability = .buffered, now: TestNow = TestNow(),
+    _ kind: BackendKind, directory: String? = nil, durability: Durability = .buffered, now: TestNow = TestNow(),
     configure: (inout SessionStore.Configuration) -> Void = { _ in },
     _ body: (SessionStore, String) async throws -> Void
 ) async throws {
-    let dir = TemporaryDirectory()
-    defer { dir.remove() }
-    var configuration = SessionStore.Configuration(directory: dir.path, durability: durability)
+    let temporary = directory == nil ? TemporaryDirectory() : nil
+    defer { temporary?.remove() }
+    let path = directory ?? temporary!.path
+    var configuration = SessionStore.Configuration(directory: path, durability: durability)
     configuration.cleanup = nil
     configuration.now = { now.date }
     if kind == .memory {
@@ -82,7 +90,7 @@ func withStore(
     }
     configure(&configuration)
     let store = try await SessionStore.start(configuration)
-    do { try await body(store, dir.path) } catch {
+    do { try await body(store, path) } catch {
         await store.shutdown()
         throw error
     }

@@ -87,11 +87,7 @@ struct WriteIfFreeTests {
             let actor = try #require(store.store.instance)
             let save = Task { try await store.saveSession("second", messages: conversation("second")) }
             // Released only once the save has been declined on its thread and queued on the actor.
-            var tries = 0
-            while actor.queuedWrites.load(ordering: .relaxed) == 0, tries < 100_000 {
-                tries += 1
-                await Task.yield()
-            }
+            _ = await eventually { actor.queuedWrites.load(ordering: .relaxed) != 0 }
             #expect(actor.queuedWrites.load(ordering: .relaxed) == 1)
             #expect(flock(other, LOCK_UN) == 0)
             let saved = try await save.value
