@@ -219,10 +219,7 @@ struct SessionIndex: Sendable {
         move(&byCreated, Orders.createdKey)
         move(&byCost, Orders.costKey)
         guard old.tags != new.tags else { return }
-        for tag in old.tags where !new.tags.contains(tag) {
-            byTag[tag]?.remove(row)
-            if byTag[tag]?.isEmpty == true { byTag[tag] = nil }
-        }
+        for tag in old.tags where !new.tags.contains(tag) { untag(row, tag) }
         for tag in new.tags where !old.tags.contains(tag) { byTag[tag, default: []].insert(row) }
     }
 
@@ -242,10 +239,13 @@ struct SessionIndex: Sendable {
         byUpdated.remove(.init(key: Orders.updatedKey(old), row: row), id: old.id, ids: ids)
         byCreated.remove(.init(key: Orders.createdKey(old), row: row), id: old.id, ids: ids)
         byCost.remove(.init(key: Orders.costKey(old), row: row), id: old.id, ids: ids)
-        for tag in old.tags {
-            byTag[tag]?.remove(row)
-            if byTag[tag]?.isEmpty == true { byTag[tag] = nil }
-        }
+        for tag in old.tags { untag(row, tag) }
+    }
+
+    /// Takes `row` out of `tag`'s postings, dropping the tag when no row is left.
+    private mutating func untag(_ row: Int32, _ tag: String) {
+        byTag[tag]?.remove(row)
+        if byTag[tag]?.isEmpty == true { byTag[tag] = nil }
     }
 
     /// Every tag in use with the number of sessions carrying it.
@@ -361,7 +361,7 @@ struct SessionIndex: Sendable {
             let sets = query.tags.map { byTag[$0] ?? [] }
             if query.tagMatch.requiresAll {
                 let smallest = sets.min { $0.count < $1.count } ?? []
-                consider(Plan(count: smallest.count, coversTags: Set(query.tags).count == 1) { body in smallest.forEach(body) })
+                consider(Plan(count: smallest.count, coversTags: query.tags.allSatisfy { $0 == query.tags[0] }) { body in smallest.forEach(body) })
             } else {
                 // A union, each row once (a bit per row marks the rows already visited).
                 let total = sets.reduce(0) { $0 + $1.count }

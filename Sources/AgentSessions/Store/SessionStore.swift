@@ -237,8 +237,19 @@ public final class SessionStore: Sendable {
     /// metadata depends on are decoded. Anything else is parsed with ``MessageReader`` in strict
     /// mode and the messages re-encoded. Both happen on the caller's task, not the store actor's.
     /// Otherwise as ``saveSession(_:messages:tags:summary:createdAt:updatedAt:)``.
+    /// - Parameters:
+    ///   - id: the session id (validated: see `Docs/StorageFormat.md`).
+    ///   - jsonLines: the whole conversation as JSON lines (UTF-8), in order.
+    ///   - tags: the session's tags (replacing any it had).
+    ///   - summary: a summary; `nil` derives one from the first prompt.
+    ///   - createdAt: when it was created, for a new session; default now. Ignored when the id exists.
+    ///   - updatedAt: default now.
+    /// - Returns: the stored metadata.
     /// - Throws: ``StoreError/invalidMessage(id:index:reason:)`` naming the first line that does
-    ///   not parse (nothing is written); the errors of the other `saveSession`.
+    ///   not parse (nothing is written); the errors of the other `saveSession`, including
+    ///   ``StoreError/unavailable(reason:)`` when the store actor does not answer within
+    ///   ``Configuration/callTimeout`` (the write may still happen). Cancelling the calling task
+    ///   does not interrupt a write that has started (see ``SessionStore``).
     @discardableResult
     public func saveSession(
         _ id: String, jsonLines: [UInt8], tags: [String] = [], summary: String? = nil,

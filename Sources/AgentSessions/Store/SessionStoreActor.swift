@@ -115,7 +115,9 @@ public actor SessionStoreActor: SupervisedChild {
 
     /// Saves a session, replacing any stored one with the same id but keeping its `createdAt`.
     ///
-    /// Metadata (cost, turns, model, summary) is derived with ``Session/summarize(_:)``.
+    /// Metadata is derived from the messages: the cost as ``SessionMetadata/totalCostUSD`` says
+    /// (each agent process's last result, summed), the turns, model and summary with
+    /// ``Session/summarize(_:)``.
     /// - Parameters:
     ///   - id: the session id (validated: see `Docs/StorageFormat.md`).
     ///   - messages: the whole conversation, in order.

@@ -14,6 +14,12 @@ final class SessionTable: Sendable {
         var index: SessionIndex
         var cache: MessageCache
         var backend: BackendBox?
+
+        /// Lets go of the backend and the cached messages (the table is closed).
+        mutating func close() {
+            backend = nil
+            cache.removeAll()
+        }
     }
 
     /// Holds the (non-Sendable) backend. `@unchecked Sendable` because it is only reached
@@ -171,10 +177,7 @@ final class SessionTable: Sendable {
             guard let changes = try begin() else { return nil }
             return try transactOpen(&state, backend, changes: changes, plan, endWrite: endWrite)
         } catch {
-            if error.leavesStateUnknown {
-                state.backend = nil
-                state.cache.removeAll()
-            }
+            if error.leavesStateUnknown { state.close() }
             throw error
         }
     }
@@ -221,8 +224,7 @@ final class SessionTable: Sendable {
         state.withLock { state in
             guard let backend = state.backend else { return }
             if clean { try? backend.backend.close(indexOf: state.index) }
-            state.backend = nil
-            state.cache.removeAll()
+            state.close()
         }
     }
 

@@ -5,14 +5,9 @@ struct StoredFacts: Equatable {
     var turnCount: Int
     var model: String?
     var summary: String?
+}
 
-    init(cost: Double, turnCount: Int, model: String?, summary: String?) {
-        self.cost = cost
-        self.turnCount = turnCount
-        self.model = model
-        self.summary = summary
-    }
-
+extension StoredFacts {
     /// The facts of `messages`, every one of them read.
     init(_ messages: [Message]) {
         let summary = Session.summarize(messages)
