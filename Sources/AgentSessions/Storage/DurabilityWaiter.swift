@@ -102,17 +102,17 @@ public final class DurabilityWaiter: Sendable {
     /// all). Returns the failure, and whether others are still waiting (then `running` stays set).
     private func round(to target: DurabilityTicket) -> (failure: StoreError?, more: Bool) {
         let outcome = Result { () throws(StoreError) in try sync() }
-        let (ready, failed, more) = finish(outcome, target: target)
-        for continuation in ready { continuation.resume() }
+        let (done, more) = finish(outcome, target: target)
+        for continuation in done { continuation.resume(with: outcome.mapError { $0 as any Error }) }
         guard case .failure(let error) = outcome else { return (nil, more) }
-        for continuation in failed { continuation.resume(throwing: error) }
         return (error, more)
     }
 
-    /// Ends a round that synced up to `target`: the waiters to resume or fail, and whether
-    /// others are still waiting (rounds go on; `running` stays set).
+    /// Ends a round that synced up to `target`: the waiters it settles (those it covers, or all
+    /// of them if the sync failed), and whether others are still waiting (rounds go on;
+    /// `running` stays set).
     private func finish(_ outcome: Result<Void, StoreError>, target: DurabilityTicket) -> (
-        ready: [CheckedContinuation<Void, any Error>], failed: [CheckedContinuation<Void, any Error>], more: Bool
+        done: [CheckedContinuation<Void, any Error>], more: Bool
     ) {
         state.withLock { state in
             switch outcome {
@@ -120,7 +120,7 @@ public final class DurabilityWaiter: Sendable {
                 if Self.less(state.synced, target) { state.synced = target }
                 let ready = Self.takeReady(&state)
                 if state.waiters.isEmpty { state.running = false }
-                return (ready, [], !state.waiters.isEmpty)
+                return (ready, !state.waiters.isEmpty)
             case .failure(let error):
                 // A failed fsync leaves the page cache in an unknown state: fail every waiter
                 // and every later wait, so nothing is acknowledged that may not be on disk.
@@ -128,7 +128,7 @@ public final class DurabilityWaiter: Sendable {
                 let all = state.waiters.map(\.1)
                 state.waiters = []
                 state.running = false
-                return ([], all, false)
+                return (all, false)
             }
         }
     }

@@ -289,12 +289,7 @@ public final class FileBackend: StorageBackend, IndexRestoring, NonBlockingWrite
     /// Call with the lock held.
     private func logEnd() throws(StoreError) -> Int {
         let size = try POSIX.size(journalFD, path: journalPath)
-        let published: Int
-        if let end = mapped(Journal.endOffset) {
-            published = Int(clamping: end)
-        } else {
-            published = try readHeader()?.end ?? 0
-        }
+        let published = try publishedHeader()?.end ?? 0
         guard published >= position, published <= size - 4 else { return size }
         let next = try io.pread(journalFD, count: 4, at: published, path: journalPath)
         return next == [0, 0, 0, 0] ? published : size
@@ -552,31 +547,31 @@ public final class FileBackend: StorageBackend, IndexRestoring, NonBlockingWrite
         return try [.reset(snapshot.records)] + followRecords()
     }
 
-    /// Follows the log's records past our position (part of ``catchUp()``).
+    /// Follows the log's records past our position (part of ``catchUp()``), then publishes the
+    /// end: records a writer logged but died before publishing are now followed, and an end 0
+    /// left by a checkpoint that stopped before its snapshot is replaced.
     private func followRecords() throws(StoreError) -> [StorageChange] {
         var changes: [StorageChange] = []
         let size = try logEnd()
-        guard size > position else {
-            try publishEnd()  // an end 0 left by a checkpoint that stopped before its snapshot
-            return changes
-        }
-        let bytes = try io.pread(journalFD, count: size - position, at: position, path: journalPath)
-        let (records, validEnd) = Journal.decodeRecords(bytes, base: position)
-        for record in records {
-            if !record.applied, try !applyRecovering(record) {
-                changes.append(.remove(id: record.mutation.id))
-                continue
+        if size > position {
+            let bytes = try io.pread(journalFD, count: size - position, at: position, path: journalPath)
+            let (records, validEnd) = Journal.decodeRecords(bytes, base: position)
+            for record in records {
+                if !record.applied, try !applyRecovering(record) {
+                    changes.append(.remove(id: record.mutation.id))
+                    continue
+                }
+                markDirty(record.mutation)
+                switch record.mutation {
+                case .save(let m, _), .append(let m, _, _), .update(let m): changes.append(.upsert(m))
+                case .delete(let id): changes.append(.remove(id: id))
+                }
             }
-            markDirty(record.mutation)
-            switch record.mutation {
-            case .save(let m, _), .append(let m, _, _), .update(let m): changes.append(.upsert(m))
-            case .delete(let id): changes.append(.remove(id: id))
-            }
+            // A torn tail here is the record of a writer that died mid-write (we hold the lock).
+            if validEnd < size { try POSIX.truncate(journalFD, to: validEnd, path: journalPath) }
+            position = validEnd
         }
-        // A torn tail here is the record of a writer that died mid-write (we hold the lock).
-        if validEnd < size { try POSIX.truncate(journalFD, to: validEnd, path: journalPath) }
-        position = validEnd
-        try publishEnd()  // records a writer logged but died before publishing are now followed
+        try publishEnd()
         return changes
     }
 
@@ -690,7 +685,7 @@ public final class FileBackend: StorageBackend, IndexRestoring, NonBlockingWrite
     private func checkpoint(_ image: IndexImage) throws(StoreError) {
         // The log first: the catalog must not get ahead of a record a crash could still lose.
         try io.syncData(journalFD, path: journalPath)
-        try catalog.append(dirty) { image.records }
+        try catalog.append(dirty, all: image.records)
         try io.syncFileSystem(
             journalFD, paths: [catalog.path] + dirty.keys.map(sessionPath), directories: [sessionsDirectory, directory])
         // End 0 marks a checkpoint under way: if it stops after its snapshot and before the new
@@ -707,14 +702,8 @@ public final class FileBackend: StorageBackend, IndexRestoring, NonBlockingWrite
     /// Returns what other processes changed since the last call: no system call when nothing did
     /// (the mapped header's generation and published end are ours).
     public func poll() throws(StoreError) -> [StorageChange] {
-        if let mappedGeneration = mapped(Journal.generationOffset) {
-            // No checkpoint and no acknowledged write since ours: nothing to follow.
-            if mappedGeneration == generation, mapped(Journal.endOffset) == UInt64(position) { return [] }
-        } else {
-            // Without the mapping: the header's generation and published end, read.
-            let header = try readHeader()
-            if let header, header.generation == generation, header.end == position { return [] }
-        }
+        // No checkpoint and no acknowledged write since ours: nothing to follow.
+        if let header = try publishedHeader(), header.generation == generation, header.end == position { return [] }
         try POSIX.lock(lockFD, exclusive: true, path: directory + "/lock")
         locked = true
         defer { endLock() }
@@ -725,6 +714,15 @@ public final class FileBackend: StorageBackend, IndexRestoring, NonBlockingWrite
     /// when the header is not mapped.
     private func mapped(_ offset: Int) -> UInt64? {
         mappedHeader.map { UInt64(littleEndian: $0.loadUnaligned(fromByteOffset: offset, as: UInt64.self)) }
+    }
+
+    /// The header's generation and published end: from the mapping when there is one (no system
+    /// call), else read (`nil`: the file does not start with a header).
+    private func publishedHeader() throws(StoreError) -> (generation: UInt64, end: Int)? {
+        if let generation = mapped(Journal.generationOffset), let end = mapped(Journal.endOffset) {
+            return (generation, Int(clamping: end))
+        }
+        return try readHeader().map { ($0.generation, $0.end) }
     }
 
     /// The journal's header as it is on disk (`nil`: the file does not start with one).

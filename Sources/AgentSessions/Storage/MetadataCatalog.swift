@@ -65,11 +65,11 @@ struct MetadataCatalog {
         return contents
     }
 
-    /// Appends one line per change (in id order). Writes `all` instead when there is no catalog
+    /// Appends one line per change (in id order). Writes all `records` instead when there is no catalog
     /// yet, and when the file would be more than twice the size of the live sessions' lines
     /// (estimated from the changed ones) plus 1 MiB. Appends are not synced (the checkpoint syncs
     /// the file system next); a rewrite is, before its rename.
-    func append(_ changes: [String: SessionMetadata?], all: () -> [SessionMetadata]) throws(StoreError) {
+    func append(_ changes: [String: SessionMetadata?], all records: [SessionMetadata]) throws(StoreError) {
         guard !changes.isEmpty else { return }
         var bytes: [UInt8] = []
         var metadataBytes = 0, metadataLines = 0
@@ -86,11 +86,10 @@ struct MetadataCatalog {
         let fd: Int32
         do { fd = try POSIX.open(path, O_RDWR | O_NOFOLLOW) } catch {
             guard case .storageFailure(_, _, ENOENT) = error else { throw error }
-            return try rewrite(all())
+            return try rewrite(records)
         }
         defer { POSIX.close(fd) }
         let end = try completeLinesEnd(fd)
-        let records = all()
         let live = metadataLines > 0 ? records.count * metadataBytes / metadataLines : end
         if end == 0 || end + bytes.count > 2 * live + (1 << 20) {
             try rewrite(records)

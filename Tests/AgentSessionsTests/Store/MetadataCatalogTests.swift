@@ -22,14 +22,14 @@ struct MetadataCatalogTests {
         let catalog = Self.catalog(dir)
         #expect(try catalog.read().index.isEmpty)
         let a1 = metadata("a", tags: ["x"]), a2 = metadata("a", updated: 2_000, tags: ["y"]), b = metadata("b"), c = metadata("c")
-        try catalog.append(["a": a1, "b": b, "c": c]) { [a1, b, c] }
+        try catalog.append(["a": a1, "b": b, "c": c], all: [a1, b, c])
         let deletion: [String: SessionMetadata?] = ["a": a2, "b": .none]
-        try catalog.append(deletion) { [a2, c] }
+        try catalog.append(deletion, all: [a2, c])
         let contents = try catalog.read()
         #expect(contents.index == ["a": a2, "c": c])
         #expect(contents.deleted == ["b"])
         #expect(contents.badLines.isEmpty)
-        try catalog.append(["b": b]) { [a2, b, c] }
+        try catalog.append(["b": b], all: [a2, b, c])
         #expect(try catalog.read().index == ["a": a2, "b": b, "c": c], "a session saved again after its deletion is back")
         #expect(try catalog.read().deleted.isEmpty)
     }
@@ -40,13 +40,13 @@ struct MetadataCatalogTests {
         defer { dir.remove() }
         let catalog = Self.catalog(dir)
         let a = metadata("a"), b = metadata("b")
-        try catalog.append(["a": a]) { [a] }
+        try catalog.append(["a": a], all: [a])
         let intact = try #require(FileManager.default.contents(atPath: catalog.path))
         try Self.appendRaw(String(decoding: MetadataFile.encode(b).dropLast(9), as: UTF8.self), to: catalog.path)
         let torn = try catalog.read()
         #expect(torn.index == ["a": a])
         #expect(torn.badLines.isEmpty, "a torn tail is an interrupted checkpoint, not damage")
-        try catalog.append(["b": b]) { [a, b] }
+        try catalog.append(["b": b], all: [a, b])
         #expect(try catalog.read().index == ["a": a, "b": b])
         #expect(FileManager.default.contents(atPath: catalog.path) == intact + Data(MetadataFile.encode(b)))
     }
@@ -57,9 +57,9 @@ struct MetadataCatalogTests {
         defer { dir.remove() }
         let catalog = Self.catalog(dir)
         let a = metadata("a"), b = metadata("b")
-        try catalog.append(["a": a]) { [a] }
+        try catalog.append(["a": a], all: [a])
         try Self.appendRaw("{\"format_version\":1,\"id\":\"zz\"\n", to: catalog.path)
-        try catalog.append(["b": b]) { [a, b] }
+        try catalog.append(["b": b], all: [a, b])
         let contents = try catalog.read()
         #expect(contents.index == ["a": a, "b": b])
         #expect(contents.badLines == [2])
@@ -71,12 +71,12 @@ struct MetadataCatalogTests {
         defer { dir.remove() }
         let catalog = Self.catalog(dir)
         let others = (0..<20).map { metadata("other-\($0)") }
-        try catalog.append(Dictionary(uniqueKeysWithValues: others.map { ($0.id, $0) })) { others }
+        try catalog.append(Dictionary(uniqueKeysWithValues: others.map { ($0.id, $0) }), all: others)
         var sizes: [Int] = []
         var latest = metadata("hot")
         for i in 0..<20_000 {
             latest = metadata("hot", updated: 2_000 + Double(i), tags: ["t\(i % 7)"])
-            try catalog.append(["hot": latest]) { others + [latest] }
+            try catalog.append(["hot": latest], all: others + [latest])
             sizes.append(try #require(FileManager.default.attributesOfItem(atPath: catalog.path)[.size] as? Int))
         }
         let line = MetadataFile.encode(latest).count
