@@ -49,8 +49,10 @@ extension SessionStore {
             if let backend { return backend() }
             let file = FileBackend(directory: resolvedDirectory, durability: durability, checkpointThreshold: checkpointBytes)
             file.deriveMetadata = { id, lines, modified in
-                guard let messages = try? MessageReader.read(lines, mode: .strict).messages else { return nil }
-                let facts = StoredFacts(messages)
+                // The stored form is scanned as a save scans it; anything else is parsed.
+                let read = StoredFacts.scanning(lines)
+                    ?? (try? MessageReader.read(lines, mode: .strict)).map { ($0.messages, StoredFacts($0.messages)) }
+                guard let (messages, facts) = read else { return nil }
                 return SessionMetadata(
                     id: id, createdAt: messages.first?.timestamp ?? modified, updatedAt: modified,
                     messageCount: messages.count, totalCostUSD: facts.cost, turnCount: facts.turnCount,
