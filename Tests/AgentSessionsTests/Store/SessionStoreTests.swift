@@ -342,6 +342,33 @@ struct SessionStoreTests {
         }
     }
 
+    @Test("a rebuild adopts a session file without metadata: its facts are derived from its lines, in the stored form or not")
+    func adoptedFiles() async throws {
+        let dir = TemporaryDirectory()
+        defer { dir.remove() }
+        try await withStore(.file, directory: dir.path) { store, _ in
+            try await store.saveSession("kept", messages: conversation("kept"))
+        }
+        let stored = conversation("x", cost: 0.4, turns: 3)
+        let text = stored.map { String(decoding: $0.serialized(), as: UTF8.self) }.joined(separator: "\n") + "\n"
+        let files = ["x": text, "y": "\n" + text]  // y has a blank first line: not the stored form
+        for (id, text) in files {
+            #expect(FileManager.default.createFile(atPath: dir.path + "/sessions/\(id).jsonl", contents: Data(text.utf8)))
+        }
+        try FileManager.default.removeItem(atPath: dir.path + "/index.snapshot")  // forces a rebuild
+        try await withStore(.file, directory: dir.path) { store, _ in
+            let facts = StoredFacts(stored)
+            for (id, text) in files {
+                let m = try await store.session(id)
+                #expect(m.messageCount == stored.count, "\(id)")
+                #expect(StoredFacts(cost: m.totalCostUSD, turnCount: m.turnCount, model: m.model, summary: m.summary) == facts, "\(id)")
+                #expect(m.byteSize == text.utf8.count, "\(id)")
+                #expect(m.tags.isEmpty)
+            }
+            #expect(try await store.session("kept").messageCount == conversation("kept").count)
+        }
+    }
+
     @Test("a pass of first loads keeps only the cache's probation share and does not evict a saved session; a second load is cached")
     func scanResistantCache() async throws {
         let dir = TemporaryDirectory()
