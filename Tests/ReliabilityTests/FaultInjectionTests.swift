@@ -26,26 +26,54 @@ struct FaultInjectionTests {
         return try await SessionStore.start(configuration)
     }
 
-    @Test("a failed write path call is a typed error, the actor restarts, and the store stays consistent", arguments: [
+    @Test("a failed call on a write's own path is a typed error, the actor restarts, and the store stays consistent", arguments: [
         Case(call: .write, nth: 1, errno: EIO), Case(call: .write, nth: 1, errno: ENOSPC), Case(call: .write, nth: 2, errno: ENOSPC),
-        Case(call: .write, nth: 3, errno: EACCES), Case(call: .sync, nth: 1, errno: EIO), Case(call: .rename, nth: 1, errno: EACCES),
-        Case(call: .rename, nth: 1, errno: ENOSPC),
+        Case(call: .sync, nth: 1, errno: EIO),
     ])
     func writeFailures(_ fault: Case) async throws {
+        try await Self.failingSave(fault, id: "failing", acknowledged: false) { store, id, messages in
+            // The log record (#1), the published end (#2), the sync: the save fails.
+            let error = await #expect(throws: StoreError.self) { try await store.saveSession(id, messages: messages) }
+            return error
+        }
+    }
+
+    @Test("a failed session file write after the save was acknowledged fails the next write; the restart applies the logged save",
+          arguments: [Case(call: .write, nth: 3, errno: EACCES), Case(call: .rename, nth: 1, errno: EACCES), Case(call: .rename, nth: 1, errno: ENOSPC)])
+    func fileEffectFailures(_ fault: Case) async throws {
+        // A new session's file is written in place (write #3, after the log record and the
+        // published end); an existing one is replaced by a rename.
+        let id = fault.call == .rename ? "s1" : "failing"
+        try await Self.failingSave(fault, id: id, acknowledged: true) { store, id, messages in
+            let saved = try await store.saveSession(id, messages: messages)
+            #expect(saved.messageCount == messages.count)
+            // Waiting for the file reports the failure; so does every write after it (which restarts the actor).
+            let error = await #expect(throws: StoreError.self) { try await store.settleFiles() }
+            let next = await #expect(throws: StoreError.self) { try await store.saveSession("next", messages: []) }
+            #expect(next == error)
+            return error
+        }
+    }
+
+    /// Saves five sessions and appends to one, arms `fault`, runs `failing` (which saves `id` and
+    /// returns the error it saw), then checks the error, the restart, and that every
+    /// acknowledged write is intact (the failed save too when it was `acknowledged`; else all
+    /// there or not at all), and that the index is a full rebuild's.
+    static func failingSave(
+        _ fault: Case, id failingID: String, acknowledged: Bool,
+        _ failing: (SessionStore, String, [Message]) async throws -> StoreError?
+    ) async throws {
         let directory = NSTemporaryDirectory() + "agent-sessions-fault-\(UUID().uuidString)"
         defer { try? FileManager.default.removeItem(atPath: directory) }
         let faults = FaultInjector()
-        let store = try await Self.start(directory, faults)
+        let store = try await start(directory, faults)
         var events = store.events.makeAsyncIterator()
         for i in 0..<5 { try await store.saveSession("s\(i)", messages: [writerMessage("s\(i)", 0)], tags: ["t"]) }
         try await store.appendMessages("s0", [writerMessage("s0", 1)])
+        try await store.settleFiles()  // the calls counted below are the failing save's
         faults.fail(fault.call, call: fault.nth, errno: fault.errno)
-        // New sessions are written in place; a rename happens when an existing one is replaced.
-        let failingID = fault.call == .rename ? "s1" : "failing"
         let failingMessages = [writerMessage(failingID, 7)]
-        let error = await #expect(throws: StoreError.self) {
-            try await store.saveSession(failingID, messages: failingMessages)
-        }
+        let error = try await failing(store, failingID, failingMessages)
         guard case .storageFailure(_, let operation, let code) = try #require(error) else {
             Issue.record("expected storage_failure, got \(String(describing: error))")
             return
@@ -58,13 +86,13 @@ struct FaultInjectionTests {
             if case .childRestarted(id: "store", _) = event { restarted = true; break }
         }
         #expect(restarted)
-        // Every acknowledged write is intact, the failed one is all there or not at all,
-        // the store takes writes again, and its index equals a full rebuild from the files.
         for i in 0..<5 where "s\(i)" != failingID {
             let expected = (0..<(i == 0 ? 2 : 1)).map { writerMessage("s\(i)", $0) }
             #expect(try await store.loadSession("s\(i)").messages == expected)
         }
-        if let failed = try? await store.loadSession(failingID) {
+        if acknowledged {
+            #expect(try await store.loadSession(failingID).messages == failingMessages)
+        } else if let failed = try? await store.loadSession(failingID) {
             let before = failingID == "s1" ? [writerMessage("s1", 0)] : nil
             #expect(failed.messages == failingMessages || failed.messages == before)
         } else {
@@ -109,6 +137,7 @@ struct FaultInjectionTests {
         let store = try await Self.start(directory, faults, intensity: RestartIntensity(maxRestarts: 2, period: .seconds(60)))
         var events = store.events.makeAsyncIterator()
         try await store.saveSession("kept", messages: [writerMessage("kept", 0)])
+        try await store.settleFiles()  // the writes counted below are the failing saves'
         for n in 1...3 { faults.fail(.write, call: n, errno: ENOSPC) }
         for i in 0..<3 { await #expect(throws: StoreError.self) { try await store.saveSession("x\(i)", messages: []) } }
         var seen: [String] = []

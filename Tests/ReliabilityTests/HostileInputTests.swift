@@ -74,6 +74,7 @@ final class HostileStore {
             try await store.saveSession(id, messages: [userLine("kept \(n) — ✓"), userLine("second")], tags: ["kept", "t\(n)"])
             kept.append(try await store.loadSession(id))
         }
+        try await store.settleFiles()
     }
 
     func reopen(dropSnapshot: Bool = false) async throws {
@@ -94,6 +95,12 @@ final class HostileStore {
             let loaded = try? await store.loadSession(original.metadata.id)
             #expect(loaded == original, "\(label): stored session \(original.metadata.id) changed (after a reopen)")
         }
+    }
+
+    /// The store directory's tree, once every acknowledged save's file is written.
+    func digest() async throws -> [String: TreeEntry] {
+        try await store.settleFiles()
+        return treeDigest(directory)
     }
 
     func close() async {
@@ -273,7 +280,7 @@ struct HostileInputTests {
         let id = hostile.id
         let messages = [userLine("hostile id")]
         if hostile.rejected {
-            let before = treeDigest(fixture.directory)
+            let before = try await fixture.digest()
             let store = fixture.store
             await expectStoreError("invalid_id", "save") { try await store.saveSession(id, messages: messages) }
             await expectStoreError("invalid_id", "save json lines") { try await store.saveSession(id, jsonLines: Array("{\"type\":\"user\"}\n".utf8)) }
@@ -283,13 +290,15 @@ struct HostileInputTests {
             // Reads do not validate: an invalid id is never stored, so it is simply not found.
             await expectStoreError("not_found", "load") { _ = try await store.loadSession(id) }
             await expectStoreError("not_found", "session") { _ = try await store.session(id) }
-            let changes = treeChanges(before, treeDigest(fixture.directory))
+            let after = try await fixture.digest()
+            let changes = treeChanges(before, after)
             #expect(changes.isEmpty, "a rejected id changed files: \(changes)")
             try await fixture.expectKeptIntact(hostile.name)
         } else {
             let saved = try await fixture.store.saveSession(id, messages: messages, tags: ["hostile"])
             #expect(saved.id == id)
             // The file is exactly sessions/<id>.jsonl: nothing outside sessions/ was created for it.
+            try await fixture.store.settleFiles()
             #expect(FileManager.default.fileExists(atPath: fixture.directory + "/sessions/" + id + ".jsonl"))
             try await fixture.store.appendMessages(id, [userLine("more")])
             try await fixture.store.tagSession(id, add: ["t"])
@@ -322,13 +331,14 @@ struct HostileInputTests {
         let fixture = try await HostileStore()
         let (bytes, rejected) = hostile.input
         if rejected {
-            let before = treeDigest(fixture.directory)
+            let before = try await fixture.digest()
             let store = fixture.store
             // Over an existing session, and as a new one.
             await expectStoreError("invalid_message", "over keep-1") { try await store.saveSession("keep-1", jsonLines: bytes) }
             await expectStoreError("invalid_message", "new session") { try await store.saveSession("fresh", jsonLines: bytes) }
             await expectStoreError("not_found", "the new session must not exist") { _ = try await store.session("fresh") }
-            #expect(treeChanges(before, treeDigest(fixture.directory)).isEmpty, "a rejected message changed files")
+            let after = try await fixture.digest()
+            #expect(treeChanges(before, after).isEmpty, "a rejected message changed files")
             try await fixture.expectKeptIntact(hostile.rawValue)
         } else {
             let saved = try await fixture.store.saveSession("odd", jsonLines: bytes)
@@ -455,11 +465,12 @@ struct HostileInputTests {
         defer { try? FileManager.default.removeItem(atPath: path) }
         let (bytes, line) = hostile.input
         try Data(bytes).write(to: URL(fileURLWithPath: path))
-        let before = treeDigest(fixture.directory)
+        let before = try await fixture.digest()
         let store = fixture.store
         let error = await expectStoreError("invalid_archive", hostile.rawValue) { _ = try await store.importSessions(from: path, overwrite: true) }
         if case .invalidArchive(_, let reported, _) = error { #expect(reported == line, "\(error!)") }
-        #expect(treeChanges(before, treeDigest(fixture.directory)).isEmpty, "a rejected archive changed files")
+        let after = try await fixture.digest()
+        #expect(treeChanges(before, after).isEmpty, "a rejected archive changed files")
         await expectStoreError("not_found", "nothing imported") { _ = try await store.session("new-1") }
         try await fixture.expectKeptIntact(hostile.rawValue)
         await fixture.close()
@@ -479,14 +490,15 @@ struct HostileInputTests {
         // Hold the FIFO's write end open so that opening it for reading does not block.
         let writer = open(base + "/fifo.jsonl", O_RDWR)
         defer { close(writer) }
-        let before = treeDigest(fixture.directory)
+        let before = try await fixture.digest()
         let store = fixture.store
         await expectStoreError("invalid_archive", "missing file") { _ = try await store.importSessions(from: base + "/missing.jsonl") }
         let link = await expectStoreError("storage_failure", "symbolic link") { _ = try await store.importSessions(from: base + "/link.jsonl") }
         if case .storageFailure(_, let operation, let code) = link { #expect(operation == "open" && code == ELOOP, "\(link!)") }
         await expectStoreError("storage_failure", "directory") { _ = try await store.importSessions(from: base + "/dir.jsonl") }
         await expectStoreError("invalid_archive", "FIFO (with a writer, empty)") { _ = try await store.importSessions(from: base + "/fifo.jsonl") }
-        #expect(treeChanges(before, treeDigest(fixture.directory)).isEmpty)
+        let after = try await fixture.digest()
+        #expect(treeChanges(before, after).isEmpty)
         // The real file behind the link imports.
         #expect(try await store.importSessions(from: good).imported == ["new-1"])
         try await fixture.expectKeptIntact("archive paths")
@@ -497,11 +509,12 @@ struct HostileInputTests {
     func truncatedTranscript() async throws {
         let fixture = try await HostileStore()
         let full = Array(#"{"type":"system","subtype":"init","session_id":"t"}"#.utf8) + [0x0A] + Array(#"{"type":"user","message":{"role":"user","content":"hi"}}"#.utf8)
-        let before = treeDigest(fixture.directory)
+        let before = try await fixture.digest()
         let store = fixture.store
         let error = await expectStoreError("invalid_message", "truncated") { try await store.saveSession("t", jsonLines: Array(full.dropLast(5))) }
         if case .invalidMessage(_, let index, _) = error { #expect(index == 1) }
-        #expect(treeChanges(before, treeDigest(fixture.directory)).isEmpty)
+        let after = try await fixture.digest()
+        #expect(treeChanges(before, after).isEmpty)
         #expect(try await store.saveSession("t", jsonLines: full).messageCount == 2)
         try await fixture.expectKeptIntact("transcript")
         await fixture.close()
@@ -516,7 +529,8 @@ struct HostileInputTests {
         let before = treeDigest(fixture.directory)
         let configuration = fixture.configuration
         await expectStoreError("unsupported_format", "start") { _ = try await SessionStore.start(configuration) }
-        #expect(treeChanges(before, treeDigest(fixture.directory)).isEmpty)
+        let after = treeDigest(fixture.directory)
+        #expect(treeChanges(before, after).isEmpty)
         try? FileManager.default.removeItem(atPath: fixture.directory)
     }
 
@@ -549,6 +563,7 @@ struct HostileInputTests {
         var replace: StoreError?
         do { try await store.saveSession("keep-1", messages: [userLine("replaced")]) } catch { replace = error }
         #expect(replace == nil, "save over the link: \(replace.map(\.description) ?? "")")
+        try await store.settleFiles()
         var info = stat()
         #expect(lstat(fixture.directory + "/sessions/keep-1.jsonl", &info) == 0 && UInt32(info.st_mode) & UInt32(S_IFMT) == UInt32(S_IFREG),
                 "save did not replace the link with a regular file")

@@ -57,6 +57,8 @@ public final class FileBackend: StorageBackend, IndexRestoring, NonBlockingWrite
     /// published end with ours without a system call. `nil` if the mapping failed (then it reads).
     private var mappedHeader: UnsafeRawPointer?
     private var locked = false
+    /// Writes saved sessions' files after their records are logged; created at open.
+    private var effects: EffectQueue!
     /// Ids changed since the last checkpoint, with their latest metadata (`nil`: deleted).
     private var dirty: [String: SessionMetadata?] = [:]
 
@@ -79,6 +81,7 @@ public final class FileBackend: StorageBackend, IndexRestoring, NonBlockingWrite
     }
 
     deinit {
+        effects?.stop()
         if let mappedHeader { POSIX.unmap(mappedHeader, length: Journal.headerSize) }
         if journalFD >= 0 { POSIX.close(journalFD) }
         if lockFD >= 0 { POSIX.close(lockFD) }
@@ -99,6 +102,10 @@ public final class FileBackend: StorageBackend, IndexRestoring, NonBlockingWrite
     }
 
     func sessionPath(_ id: String) -> String { "\(sessionsDirectory)/\(id).jsonl" }
+    /// The session files as the effect queue's thread writes them (with the current fault injector).
+    private var sessionFiles: SessionFiles {
+        SessionFiles(io: io, directory: sessionsDirectory, journalFD: journalFD, journalPath: journalPath)
+    }
     /// Where versions before the catalog kept a session's metadata (still read when rebuilding).
     private func legacyMetaPath(_ id: String) -> String { "\(sessionsDirectory)/\(id).meta.json" }
 
@@ -149,6 +156,7 @@ public final class FileBackend: StorageBackend, IndexRestoring, NonBlockingWrite
         defer { POSIX.unlock(lockFD) }
         let records = try recover()
         mappedHeader = POSIX.mapShared(journalFD, length: Journal.headerSize)
+        effects = EffectQueue(lockFD: lockFD)
         if durabilityMode.syncs {
             let fd = journalFD, path = journalPath, io = io
             durability = DurabilityWaiter(start: DurabilityTicket(generation: generation, offset: position)) {
@@ -446,13 +454,16 @@ public final class FileBackend: StorageBackend, IndexRestoring, NonBlockingWrite
 
     /// Takes the lock (or, not `waiting`, only if no other process holds it: else `nil`) and
     /// follows the log.
+    /// While this process still holds the lock for saves whose files are being written, the
+    /// transaction takes it over and follows nothing: no other process can have written.
     private func begin(waiting: Bool) throws(StoreError) -> [StorageChange]? {
-        if waiting {
-            try POSIX.lock(lockFD, exclusive: true, path: directory + "/lock")
-        } else if try !POSIX.tryLock(lockFD, path: directory + "/lock") {
-            return nil
-        }
+        let fd = lockFD, path = directory + "/lock"
+        guard let held = try effects.begin(taking: { () throws(StoreError) -> Bool in
+            if waiting { try POSIX.lock(fd, exclusive: true, path: path) } else if try !POSIX.tryLock(fd, path: path) { return false }
+            return true
+        }) else { return nil }
         locked = true
+        if held { return [] }
         do { return try catchUp() } catch {
             endLock()
             throw error
@@ -460,9 +471,12 @@ public final class FileBackend: StorageBackend, IndexRestoring, NonBlockingWrite
     }
 
     /// Appends one record per mutation to the log with a single write, then applies each to the
-    /// session files and marks it applied.
+    /// session files and marks it applied: a save on the effect queue's thread (the write may
+    /// return before its file is written), the others here, once the saves of their session
+    /// queued before them are applied.
     public func write(_ mutations: [StorageMutation]) throws(StoreError) -> DurabilityTicket? {
         precondition(locked, "write outside beginWrite/endWrite")
+        try effects.waitUntilApplied(mutations.lazy.filter(\.changesFileInPlace).map(\.id))
         var appendFiles = try openAppendTargets(mutations)
         defer { for file in appendFiles.values { POSIX.close(file.fd) } }
         var buffer: [UInt8] = []
@@ -482,7 +496,14 @@ public final class FileBackend: StorageBackend, IndexRestoring, NonBlockingWrite
         if durabilityMode.syncs { preallocate() }
         try publishEnd()
         for (mutation, start) in zip(mutations, starts) {
-            try applyFileEffects(Journal.Record(offset: start, applied: false, mutation: mutation), openFile: appendFiles[mutation.id])
+            if case .save(let m, let lines) = mutation {
+                let files = sessionFiles
+                try effects.enqueue((m.id, { () throws(StoreError) in try files.applySave(m.id, lines, record: start) }))
+            } else {
+                // A save of this session earlier in the batch may still be queued.
+                if mutation.changesFileInPlace { try effects.waitUntilApplied(CollectionOfOne(mutation.id)) }
+                try applyFileEffects(Journal.Record(offset: start, applied: false, mutation: mutation), openFile: appendFiles[mutation.id])
+            }
             if case .append(_, let lines, let offset) = mutation { appendFiles[mutation.id]?.size = offset + lines.count }
             markDirty(mutation)
         }
@@ -511,9 +532,10 @@ public final class FileBackend: StorageBackend, IndexRestoring, NonBlockingWrite
         return try begin(waiting: false)
     }
 
+    /// Releases the lock, or leaves it to the effect queue while saves' files are being written.
     private func endLock() {
         locked = false
-        POSIX.unlock(lockFD)
+        effects.end()
     }
 
     /// Reads log records past our position (written by other processes), repairing any whose
@@ -649,16 +671,7 @@ public final class FileBackend: StorageBackend, IndexRestoring, NonBlockingWrite
     private func applyFileEffects(_ record: Journal.Record, openFile: AppendTarget? = nil) throws(StoreError) {
         switch record.mutation {
         case .save(let m, let lines):
-            let path = sessionPath(m.id)
-            // A new session's file is written in place: no index knows the id until this record
-            // is followed (under the lock we hold), and a crash before the applied flag is set
-            // makes the next opener redo the record. An existing file is replaced atomically.
-            if let fd = try? POSIX.open(path, O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW) {
-                defer { POSIX.close(fd) }
-                try io.pwriteAll(fd, lines, at: 0, path: path)
-            } else {
-                try io.writeAtomically(lines, to: path, directory: sessionsDirectory, sync: false)
-            }
+            try sessionFiles.write(m.id, lines)
         case .append(let m, let lines, let offset):
             let path = sessionPath(m.id)
             let fd: Int32
@@ -677,12 +690,14 @@ public final class FileBackend: StorageBackend, IndexRestoring, NonBlockingWrite
             try POSIX.unlink(sessionPath(id))
             try POSIX.unlink(legacyMetaPath(id))
         }
-        try io.pwriteAll(journalFD, [1, 0, 0, 0], at: record.offset + Journal.appliedFlagOffset, path: journalPath)
+        try sessionFiles.markApplied(record.offset)
     }
 
     /// Appends the metadata of every session changed since the last checkpoint to the catalog,
     /// makes all files durable, writes the snapshot of `image` and starts a new, empty log generation.
     private func checkpoint(_ image: IndexImage) throws(StoreError) {
+        // Every logged save's file first: the log is emptied below.
+        try effects.drain()
         // The log first: the catalog must not get ahead of a record a crash could still lose.
         try io.syncData(journalFD, path: journalPath)
         try catalog.append(dirty, all: image.records)
@@ -704,10 +719,9 @@ public final class FileBackend: StorageBackend, IndexRestoring, NonBlockingWrite
     public func poll() throws(StoreError) -> [StorageChange] {
         // No checkpoint and no acknowledged write since ours: nothing to follow.
         if let header = try publishedHeader(), header.generation == generation, header.end == position { return [] }
-        try POSIX.lock(lockFD, exclusive: true, path: directory + "/lock")
-        locked = true
-        defer { endLock() }
-        return try catchUp()
+        let changes = try begin(waiting: true)!  // waiting, the lock is always taken
+        endLock()
+        return changes
     }
 
     /// The 64-bit header field at `offset` as mapped (what other processes published), or `nil`
@@ -732,6 +746,7 @@ public final class FileBackend: StorageBackend, IndexRestoring, NonBlockingWrite
 
     /// Reads the first `metadata.byteSize` bytes of the session file.
     public func readMessages(_ metadata: SessionMetadata) throws(StoreError) -> [UInt8] {
+        try effects.waitUntilApplied(CollectionOfOne(metadata.id))
         let path = sessionPath(metadata.id)
         let fd: Int32
         do { fd = try POSIX.open(path, O_RDONLY | O_NOFOLLOW) } catch {
@@ -747,6 +762,11 @@ public final class FileBackend: StorageBackend, IndexRestoring, NonBlockingWrite
         return bytes
     }
 
+    /// Waits until every logged save's session file is written; the lock is then released unless
+    /// a transaction holds it.
+    /// - Throws: the error of a session file write that failed.
+    func settle() throws(StoreError) { try effects.drain() }
+
     /// Checkpoints (when the log holds anything and no other process wrote meanwhile) and closes.
     public func close(index: [SessionMetadata]) throws(StoreError) {
         try close { (index, nil) }
@@ -756,6 +776,7 @@ public final class FileBackend: StorageBackend, IndexRestoring, NonBlockingWrite
     func close(image: () -> IndexImage) throws(StoreError) {
         guard journalFD >= 0 else { return }
         defer {
+            effects.stop()
             if let mappedHeader { POSIX.unmap(mappedHeader, length: Journal.headerSize) }
             mappedHeader = nil
             POSIX.close(journalFD)
@@ -763,6 +784,7 @@ public final class FileBackend: StorageBackend, IndexRestoring, NonBlockingWrite
             journalFD = -1
             lockFD = -1
         }
+        try effects.drain()  // then the worker has released the lock
         try POSIX.lock(lockFD, exclusive: true, path: directory + "/lock")
         defer { POSIX.unlock(lockFD) }
         let changes = try catchUp()

@@ -11,6 +11,15 @@ public enum StorageMutation: Sendable, Equatable {
     /// Remove the session.
     case delete(id: String)
 
+    /// Whether applying it writes to or removes a session file that already exists (an append
+    /// or a delete), so it must not overtake an earlier save of that session still being applied.
+    var changesFileInPlace: Bool {
+        switch self {
+        case .append, .delete: true
+        case .save, .update: false
+        }
+    }
+
     var id: String {
         switch self {
         case .save(let m, _), .append(let m, _, _), .update(let m): m.id

@@ -131,6 +131,12 @@ public final class SessionStore: Sendable {
         }
     }
 
+    /// Waits until every acknowledged save's session file is written (they are written just after
+    /// the save returns: `Docs/Architecture.md`, "A save"), for tests that look at the files.
+    package func settleFiles() async throws(StoreError) {
+        try await read { (table) throws(StoreError) in try table.settleFiles() }
+    }
+
     /// Sessions, most recently updated first, `limit` at a time.
     /// - Parameters:
     ///   - limit: page size; `nil` for all.

@@ -130,6 +130,11 @@ final class SessionTable: Sendable {
         }
     }
 
+    /// Waits until the backend has written every logged save's session file.
+    func settleFiles() throws(StoreError) {
+        try withOpenState { (_, backend) throws(StoreError) in try (backend as? FileBackend)?.settle() }
+    }
+
     // MARK: Writes
 
     /// What a write transaction does, computed from the current index: the mutations to write,

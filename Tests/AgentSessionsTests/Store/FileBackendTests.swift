@@ -4,12 +4,15 @@ import Testing
 
 @Suite("FileBackend: log, recovery, checkpoints and sharing a directory")
 struct FileBackendTests {
-    /// Opens a backend, runs one write transaction, and returns its index afterwards.
+    /// Runs one write transaction and returns what it followed, once its saves' files are written too.
     @discardableResult
-    static func write(_ backend: FileBackend, _ mutations: [StorageMutation], index: [SessionMetadata] = []) throws -> [StorageChange] {
+    static func write(
+        _ backend: FileBackend, _ mutations: [StorageMutation], index: [SessionMetadata] = [], settle: Bool = true
+    ) throws -> [StorageChange] {
         let changes = try backend.beginWrite()
         _ = try backend.write(mutations)
         try backend.endWrite { index }
+        if settle { try backend.settle() }
         return changes
     }
 
@@ -388,6 +391,67 @@ struct FileBackendTests {
         }
         #expect(try openSessionFiles() == 0)
         #expect(try backend.readMessages(m).count == lines.count * 101)
+    }
+
+    @Test("a load, append or delete right after a save waits for the save's file (written after the save returns)",
+          arguments: [Durability.durable, .buffered])
+    func effectsInOrder(_ durability: Durability) throws {
+        let dir = TemporaryDirectory()
+        defer { dir.remove() }
+        let backend = FileBackend(directory: dir.path, durability: durability)
+        _ = try backend.open()
+        let first = jsonLines(0..<3), second = jsonLines(10..<12), more = jsonLines(3..<4)
+        for n in 0..<100 {
+            let id = "s\(n)"
+            let saved = metadata(id, bytes: first.count)
+            try Self.write(backend, [.save(saved, lines: first)], settle: false)
+            #expect(try backend.readMessages(saved) == first)
+            // A replacement (temporary file and rename) then an append or a delete, none waited for here.
+            try Self.write(backend, [.save(metadata(id, bytes: second.count), lines: second)], settle: false)
+            if n.isMultiple(of: 2) {
+                try Self.write(backend, [.delete(id: id)], settle: false)
+            } else {
+                try Self.write(backend, [.append(metadata(id, bytes: second.count + more.count), lines: more, offset: second.count)], settle: false)
+            }
+        }
+        // The same within one batch.
+        try Self.write(backend, [
+            .save(metadata("b1", bytes: first.count), lines: first),
+            .append(metadata("b1", bytes: first.count + more.count), lines: more, offset: first.count),
+            .save(metadata("b2", bytes: first.count), lines: first), .delete(id: "b2"),
+        ], settle: false)
+        try backend.settle()
+        for n in 0..<100 {
+            let file = FileManager.default.contents(atPath: dir.path + "/sessions/s\(n).jsonl").map(Array.init)
+            #expect(file == (n.isMultiple(of: 2) ? nil : second + more), "s\(n)")
+        }
+        #expect(FileManager.default.contents(atPath: dir.path + "/sessions/b1.jsonl").map(Array.init) == first + more)
+        #expect(!FileManager.default.fileExists(atPath: dir.path + "/sessions/b2.jsonl"))
+        try backend.close(index: [])
+    }
+
+    @Test("another process cannot take the store's lock until the saves' files are written")
+    func lockKeptForFiles() throws {
+        let dir = TemporaryDirectory()
+        defer { dir.remove() }
+        let backend = FileBackend(directory: dir.path, durability: .buffered)
+        _ = try backend.open()
+        let other = open(dir.path + "/lock", O_RDWR)  // another open file description: another process
+        defer { close(other) }
+        let lines = jsonLines(0..<2)
+        for n in 0..<50 {
+            try Self.write(backend, [.save(metadata("s\(n)", bytes: lines.count), lines: lines)], settle: false)
+            // Whenever the other side gets the lock, every file logged so far must be there.
+            if flock(other, LOCK_EX | LOCK_NB) == 0 {
+                let missing = (0...n).filter { !FileManager.default.fileExists(atPath: dir.path + "/sessions/s\($0).jsonl") }
+                #expect(missing.isEmpty, "lock free with files missing: \(missing)")
+                flock(other, LOCK_UN)
+            }
+        }
+        try backend.settle()
+        #expect(flock(other, LOCK_EX | LOCK_NB) == 0, "released once every file is written")
+        flock(other, LOCK_UN)
+        try backend.close(index: [])
     }
 
     @Test("an append whose file lost bytes it expects is reported, not papered over")

@@ -245,6 +245,7 @@ struct SessionStoreTests {
             let bytes = Array(input.utf8)
             let saved = try await store.saveSession("s", jsonLines: bytes)
             let parsed = try MessageReader.read(bytes, mode: .strict).messages
+            try await store.settleFiles()
             let file = try #require(FileManager.default.contents(atPath: dir + "/sessions/s.jsonl"))
             let expected = kept ? bytes : MessageLines.encode(parsed)
             #expect(Array(file) == expected)
@@ -282,6 +283,7 @@ struct SessionStoreTests {
     func damagedLine(_ original: String, _ damage: String) async throws {
         try await withStore(.file, configure: { $0.cacheBytes = 0 }) { store, dir in
             try await store.saveSession("s", messages: conversation("s"))
+            try await store.settleFiles()
             let path = dir + "/sessions/s.jsonl"
             let file = try String(contentsOfFile: path, encoding: .utf8)
             let damaged = file.replacingOccurrences(of: original, with: damage)

@@ -1,0 +1,147 @@
+import Foundation
+#if canImport(Glibc)
+import Glibc
+#elseif canImport(Darwin)
+import Darwin
+#endif
+
+/// Applies logged saves to the session files on a dedicated thread, after the write that logged
+/// them has been acknowledged, and keeps the store's write lock while any is outstanding.
+///
+/// A save's log record holds all of its message lines, so once the record is written (and, in
+/// durable mode, synced) the save is as safe as it will be; writing `sessions/<id>.jsonl`
+/// (creating the file, copying the lines, marking the record applied) can overlap the next
+/// operation. ``EffectQueueState`` decides when the lock is released; this class runs the jobs and
+/// lets callers wait for them:
+/// - a load, append or delete of a session with an outstanding job waits for it
+///   (``waitUntilApplied(_:)``); a checkpoint and a close wait for all of them (``drain()``);
+/// - a job that fails stops the queue: its error is thrown by the next transaction, load or drain,
+///   so the store actor restarts and its replacement applies the records from the log.
+final class EffectQueue: @unchecked Sendable {
+    /// One record's file effects; throws when they could not be applied.
+    typealias Job = (id: String, run: @Sendable () throws(StoreError) -> Void)
+
+    /// Guards `state` and `stopping`; signalled when jobs are queued, finish, or the queue stops.
+    private let condition = NSCondition()
+    private var state: EffectQueueState<Job>
+    private var stopping = false
+    private var workerRunning = false
+    private let lockFD: Int32
+
+    /// - Parameters:
+    ///   - lockFD: the store's `lock` file, which the worker unlocks when it has applied the last job.
+    ///   - capacity: the most outstanding jobs before ``enqueue(_:)`` waits.
+    ///   - maxHold: how long (nanoseconds) a stream of writes keeps the lock before a transaction
+    ///     waits for it to be released.
+    init(lockFD: Int32, capacity: Int = 64, maxHold: UInt64 = 20_000_000) {
+        self.lockFD = lockFD
+        state = EffectQueueState(capacity: capacity, maxHold: maxHold)
+    }
+
+    private static var now: UInt64 { DispatchTime.now().uptimeNanoseconds }
+
+    private func locked<R, E: Error>(_ body: () throws(E) -> R) throws(E) -> R {
+        condition.lock()
+        defer { condition.unlock() }
+        return try body()
+    }
+
+    /// Waits (with the condition locked) until `done` holds or a job has failed; throws the failure.
+    private func wait(until done: () -> Bool) throws(StoreError) {
+        while !done(), state.failure == nil { condition.wait() }
+        if let failure = state.failure { throw failure }
+    }
+
+    /// Starts a transaction: takes over the lock if this process still holds it for outstanding
+    /// jobs (returns true: nothing changed since the last transaction), else takes it with `take`
+    /// (returns false, or `nil` when `take` declined without taking it). `take` runs without the
+    /// queue's own lock: it may wait for another process, and with nothing outstanding the worker
+    /// is idle, so only this transaction changes the state meanwhile.
+    /// - Throws: a failed job's error, or `take`'s.
+    func begin(taking take: () throws(StoreError) -> Bool) throws(StoreError) -> Bool? {
+        let held = try locked { () throws(StoreError) -> Bool in
+            if let failure = state.failure { throw failure }
+            return state.begin()
+        }
+        if held { return true }
+        guard try take() else { return nil }
+        locked { state.lockTaken(at: Self.now) }
+        return false
+    }
+
+    /// Ends a transaction: releases the lock unless jobs are outstanding (then the worker releases
+    /// it), and waits for that release when the lock has been held for longer than `maxHold`.
+    func end() {
+        locked {
+            switch state.end(at: Self.now) {
+            case .unlock: POSIX.unlock(lockFD)
+            case .keep: break
+            case .waitForRelease: while state.lockHeld { condition.wait() }
+            }
+        }
+    }
+
+    /// Queues `job` (inside a transaction), first waiting while the queue is full.
+    /// - Throws: a failed job's error (then `job` is not queued).
+    func enqueue(_ job: Job) throws(StoreError) {
+        try locked { () throws(StoreError) in
+            try wait { !state.isFull }
+            state.enqueue(job, id: job.id)
+            if !workerRunning {
+                workerRunning = true
+                let worker = Thread { [self] in work() }
+                worker.name = "agent-sessions-effects"
+                worker.start()
+            }
+            condition.broadcast()
+        }
+    }
+
+    /// Waits until no job for any of `ids` is outstanding.
+    /// - Throws: a failed job's error.
+    func waitUntilApplied(_ ids: some Sequence<String>) throws(StoreError) {
+        try locked { () throws(StoreError) in try wait { !ids.contains(where: state.isOutstanding) } }
+    }
+
+    /// Waits until every job has been applied.
+    /// - Throws: a failed job's error.
+    func drain() throws(StoreError) {
+        try locked { () throws(StoreError) in try wait { state.outstanding == 0 } }
+    }
+
+    /// Applies the outstanding jobs (or stops at a failure), then ends the worker thread. Call
+    /// before closing the files the jobs write.
+    func stop() {
+        locked {
+            stopping = true
+            condition.broadcast()
+            while workerRunning { condition.wait() }
+        }
+    }
+
+    /// The worker thread: runs queued jobs in order until stopped with none left; after a failed
+    /// job it runs none of those it had taken.
+    private func work() {
+        condition.lock()
+        while true {
+            let jobs = state.take()
+            if jobs.isEmpty {
+                if stopping { break }
+                condition.wait()
+                continue
+            }
+            for job in jobs {
+                condition.unlock()
+                var failure: StoreError?
+                do { try job.run() } catch { failure = error }
+                condition.lock()
+                if state.finished(job.id, failure: failure) { POSIX.unlock(lockFD) }
+                condition.broadcast()
+                if failure != nil { break }
+            }
+        }
+        workerRunning = false
+        condition.broadcast()
+        condition.unlock()
+    }
+}

@@ -1,0 +1,117 @@
+/// The bookkeeping of an ``EffectQueue``, without any I/O: the logged changes whose session files
+/// are still to be written, and whether this process holds the store's write lock for them.
+///
+/// A change's file effects may be applied after the write is acknowledged because its log record
+/// already holds every byte; but until they are, no other process may follow the log (it would
+/// apply the same record at the same time). So the lock stays with this process while effects are
+/// outstanding, and the worker releases it when it has applied the last one, unless a transaction
+/// has taken it over meanwhile. A transaction that finds the lock held longer than `maxHold`
+/// waits for the worker to release it, so that a steady stream of writes cannot keep other
+/// processes out.
+struct EffectQueueState<Job> {
+    /// What the end of a transaction must do with the lock.
+    enum Release: Equatable {
+        /// Nothing is outstanding: release the lock now.
+        case unlock
+        /// Effects are outstanding: the worker releases the lock when it has applied them.
+        case keep
+        /// As ``keep``, but the lock has been held longer than `maxHold`: wait until the worker
+        /// has released it before taking it again.
+        case waitForRelease
+    }
+
+    /// Jobs not yet taken by the worker, oldest first.
+    private(set) var queued: [Job] = []
+    /// Queued or running jobs per session id.
+    private var outstandingByID: [String: Int] = [:]
+    /// Queued or running jobs.
+    private(set) var outstanding = 0
+    /// Whether this process holds the store's write lock (for a transaction or for outstanding jobs).
+    private(set) var lockHeld = false
+    /// Whether a transaction is between its begin and its end.
+    private(set) var inTransaction = false
+    /// The first failed job's error: later jobs are dropped (the log still holds their records,
+    /// which the next process to open or follow the store applies).
+    private(set) var failure: StoreError?
+    /// When the lock was taken (nanoseconds on a monotonic clock).
+    private var heldSince: UInt64 = 0
+
+    /// The most jobs outstanding before ``enqueue(_:id:)`` should wait.
+    let capacity: Int
+    /// How long (nanoseconds) a transaction may find the lock still held before it lets it go.
+    let maxHold: UInt64
+
+    init(capacity: Int, maxHold: UInt64) {
+        precondition(capacity > 0)
+        self.capacity = capacity
+        self.maxHold = maxHold
+    }
+
+    /// Whether a job for `id` is queued or running.
+    func isOutstanding(_ id: String) -> Bool { outstandingByID[id] != nil }
+
+    /// Whether a new job must wait for the worker.
+    var isFull: Bool { outstanding >= capacity }
+
+    /// Starts a transaction. Returns true when this process still holds the lock (for outstanding
+    /// jobs): the transaction takes it over, and nothing can have changed since this process last
+    /// followed the log. False: the caller must take the lock, then call ``lockTaken(at:)``.
+    mutating func begin() -> Bool {
+        precondition(!inTransaction, "nested transaction")
+        guard lockHeld else { return false }
+        inTransaction = true
+        return true
+    }
+
+    /// Records that the caller took the lock for a transaction at `now`.
+    mutating func lockTaken(at now: UInt64) {
+        precondition(!lockHeld && !inTransaction)
+        lockHeld = true
+        inTransaction = true
+        heldSince = now
+    }
+
+    /// Ends a transaction at `now` and says what to do with the lock.
+    mutating func end(at now: UInt64) -> Release {
+        precondition(inTransaction)
+        inTransaction = false
+        if outstanding == 0 {
+            lockHeld = false
+            return .unlock
+        }
+        return now &- heldSince >= maxHold ? .waitForRelease : .keep
+    }
+
+    /// Adds a job for session `id` (call inside a transaction).
+    mutating func enqueue(_ job: Job, id: String) {
+        precondition(inTransaction)
+        queued.append(job)
+        outstandingByID[id, default: 0] += 1
+        outstanding += 1
+    }
+
+    /// Hands the queued jobs to the worker (each stays outstanding until ``finished(_:failure:)``).
+    mutating func take() -> [Job] {
+        defer { queued = [] }
+        return queued
+    }
+
+    /// Records that the worker ran a job for `id`, which failed with `failure` if not `nil` (then
+    /// every outstanding job is dropped, taken or not: the worker runs no more of them). Returns
+    /// true when the worker must release the lock: nothing is outstanding and no transaction holds it.
+    mutating func finished(_ id: String, failure error: StoreError?) -> Bool {
+        if let error {
+            if failure == nil { failure = error }
+            queued = []
+            outstandingByID = [:]
+            outstanding = 0
+        } else if outstanding > 0 {
+            let left = outstandingByID[id, default: 1] - 1
+            outstandingByID[id] = left == 0 ? nil : left
+            outstanding -= 1
+        }
+        guard outstanding == 0, lockHeld, !inTransaction else { return false }
+        lockHeld = false
+        return true
+    }
+}

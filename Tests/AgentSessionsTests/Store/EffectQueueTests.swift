@@ -1,0 +1,263 @@
+import Foundation
+import Synchronization
+import Testing
+@testable import AgentSessions
+#if canImport(Glibc)
+import Glibc
+#elseif canImport(Darwin)
+import Darwin
+#endif
+
+@Suite("EffectQueueState: when the write lock is kept for outstanding session files")
+struct EffectQueueStateTests {
+    typealias State = EffectQueueState<String>
+
+    /// A state inside a transaction that took the lock at time 0.
+    static func transaction(capacity: Int = 4, maxHold: UInt64 = 100) -> State {
+        var state = State(capacity: capacity, maxHold: maxHold)
+        let held = state.begin()
+        #expect(!held)
+        state.lockTaken(at: 0)
+        return state
+    }
+
+    @Test("with nothing outstanding a transaction takes the lock and releases it at its end")
+    func nothingOutstanding() {
+        var state = Self.transaction()
+        #expect(state.lockHeld && state.inTransaction)
+        let release = state.end(at: 1)
+        #expect(release == .unlock && !state.lockHeld && !state.inTransaction)
+        let held = state.begin()
+        #expect(!held, "the next transaction must take the lock itself")
+    }
+
+    @Test("outstanding jobs keep the lock past the transaction; the worker releases it after the last one")
+    func workerReleases() {
+        var state = Self.transaction()
+        state.enqueue("a", id: "a")
+        state.enqueue("b", id: "b")
+        let release1 = state.end(at: 1)
+        #expect(release1 == .keep)
+        #expect(state.lockHeld)
+        let taken = state.take(), again = state.take()
+        #expect(taken == ["a", "b"] && again.isEmpty)
+        #expect(state.isOutstanding("a") && state.isOutstanding("b"))
+        let releasedEarly = state.finished("a", failure: nil)
+        #expect(!releasedEarly, "b is still outstanding")
+        #expect(!state.isOutstanding("a") && state.isOutstanding("b"))
+        let released = state.finished("b", failure: nil)
+        #expect(released && !state.lockHeld && state.outstanding == 0)
+    }
+
+    @Test("a transaction that begins while jobs are outstanding takes the lock over, and the worker then leaves it")
+    func takeOver() {
+        var state = Self.transaction()
+        state.enqueue("a", id: "a")
+        let release1 = state.end(at: 1)
+        #expect(release1 == .keep)
+        let held = state.begin()
+        #expect(held, "the lock is still held: nothing to take or follow")
+        _ = state.take()
+        let released = state.finished("a", failure: nil)
+        #expect(!released, "a transaction holds the lock")
+        #expect(state.lockHeld)
+        let release2 = state.end(at: 2)
+        #expect(release2 == .unlock)
+        #expect(!state.lockHeld)
+    }
+
+    @Test("two jobs for one session: it stays outstanding until both are done")
+    func sameSessionTwice() {
+        var state = Self.transaction()
+        state.enqueue("a1", id: "a")
+        state.enqueue("a2", id: "a")
+        _ = state.take()
+        _ = state.finished("a", failure: nil)
+        #expect(state.isOutstanding("a"))
+        _ = state.finished("a", failure: nil)
+        #expect(!state.isOutstanding("a"))
+    }
+
+    @Test("a lock held for maxHold or longer is waited for at the end of a transaction", arguments: [
+        (UInt64(99), State.Release.keep), (100, .waitForRelease), (5_000, .waitForRelease),
+    ])
+    func maxHold(_ now: UInt64, _ expected: State.Release) {
+        var state = Self.transaction(maxHold: 100)
+        state.enqueue("a", id: "a")
+        let release = state.end(at: now)
+        #expect(release == expected)
+        #expect(state.lockHeld, "the worker releases it either way")
+    }
+
+    @Test("the queue is full at its capacity of outstanding jobs, taken or not")
+    func capacity() {
+        var state = Self.transaction(capacity: 2)
+        state.enqueue("a", id: "a")
+        #expect(!state.isFull)
+        state.enqueue("b", id: "b")
+        #expect(state.isFull)
+        _ = state.take()
+        #expect(state.isFull, "taken jobs are still outstanding")
+        _ = state.finished("a", failure: nil)
+        #expect(!state.isFull)
+    }
+
+    @Test("a failed job drops every outstanding job, keeps its first error, and lets the lock go")
+    func failure() {
+        var state = Self.transaction()
+        state.enqueue("a", id: "a")
+        state.enqueue("b", id: "b")
+        let taken = state.take()
+        state.enqueue("c", id: "c")  // queued after the worker took a and b
+        let release = state.end(at: 1)
+        #expect(taken == ["a", "b"] && release == .keep)
+        let first = StoreError.storageFailure(path: "/x/a.jsonl", operation: "pwrite", errno: EIO)
+        let released = state.finished("a", failure: first)
+        let left = state.take()
+        #expect(released)
+        #expect(state.failure == first && state.outstanding == 0 && left.isEmpty && !state.isOutstanding("c"))
+        _ = state.finished("b", failure: .storageFailure(path: "/x/b.jsonl", operation: "pwrite", errno: ENOSPC))
+        #expect(state.failure == first)
+    }
+}
+
+@Suite("EffectQueue: jobs on their own thread, and the store's lock handed to it")
+struct EffectQueueTests {
+    /// A lock file with two open file descriptions: ours, and another that stands for another process.
+    final class LockFiles {
+        let directory = TemporaryDirectory()
+        let ours: Int32
+        let other: Int32
+        init() {
+            ours = open(directory.path + "/lock", O_RDWR | O_CREAT, 0o600)
+            other = open(directory.path + "/lock", O_RDWR)
+        }
+        deinit {
+            close(ours)
+            close(other)
+            directory.remove()
+        }
+        /// Whether another process could take the lock now (it is released again at once).
+        var otherCanLock: Bool {
+            guard flock(other, LOCK_EX | LOCK_NB) == 0 else { return false }
+            flock(other, LOCK_UN)
+            return true
+        }
+    }
+
+    /// The ids of the jobs that ran, in order.
+    final class Ran: Sendable {
+        private let ids = Mutex<[String]>([])
+        func append(_ id: String) { ids.withLock { $0.append(id) } }
+        var all: [String] { ids.withLock { $0 } }
+    }
+
+    /// A job that waits until `gate` is open, leaves it open (a semaphore must not end below
+    /// its initial value), then records that it ran.
+    static func gated(_ id: String, _ gate: DispatchSemaphore, _ ran: Ran) -> EffectQueue.Job {
+        (id, { () throws(StoreError) in
+            gate.wait()
+            gate.signal()
+            ran.append(id)
+        })
+    }
+
+    /// Begins a transaction on `queue`, taking `fd`'s lock if the queue does not hold it.
+    static func begin(_ queue: EffectQueue, _ fd: Int32) throws -> Bool {
+        let held = try queue.begin(taking: { () throws(StoreError) -> Bool in flock(fd, LOCK_EX) == 0 })
+        return try #require(held as Bool?)
+    }
+
+    @Test("the lock stays held while a job is outstanding, passes to the next transaction, and is released after the last job")
+    func lockHandOff() throws {
+        let files = LockFiles()
+        let queue = EffectQueue(lockFD: files.ours, maxHold: .max)
+        defer { queue.stop() }
+        let gate = DispatchSemaphore(value: 0), ran = Ran()
+        #expect(try Self.begin(queue, files.ours) == false)
+        try queue.enqueue(Self.gated("a", gate, ran))
+        queue.end()
+        #expect(!files.otherCanLock, "released while a's file is not written")
+        #expect(try Self.begin(queue, files.ours) == true, "the next transaction takes the held lock over")
+        try queue.enqueue(Self.gated("b", gate, ran))
+        queue.end()
+        gate.signal()
+        try queue.drain()
+        #expect(ran.all == ["a", "b"])
+        #expect(files.otherCanLock, "the worker released the lock after the last job")
+        #expect(try Self.begin(queue, files.ours) == false, "with nothing outstanding a transaction takes the lock itself")
+        queue.end()
+        #expect(files.otherCanLock)
+    }
+
+    @Test("waiting for one session's jobs returns once they ran, whatever else is still outstanding")
+    func waitForOneSession() throws {
+        let files = LockFiles()
+        let queue = EffectQueue(lockFD: files.ours)
+        defer { queue.stop() }
+        let ran = Ran()
+        let gate = DispatchSemaphore(value: 0), open = DispatchSemaphore(value: 1)
+        _ = try Self.begin(queue, files.ours)
+        try queue.enqueue(Self.gated("a", open, ran))
+        try queue.enqueue(Self.gated("b", gate, ran))
+        try queue.waitUntilApplied(["a"])
+        #expect(ran.all == ["a"])
+        try queue.waitUntilApplied(["c"])  // nothing outstanding for c
+        gate.signal()
+        try queue.waitUntilApplied(["b"])
+        #expect(ran.all == ["a", "b"])
+        queue.end()
+    }
+
+    @Test("a failed job is thrown by every later wait and begin, and the lock is released")
+    func failedJob() throws {
+        let files = LockFiles()
+        let queue = EffectQueue(lockFD: files.ours)
+        defer { queue.stop() }
+        let failure = StoreError.storageFailure(path: "/store/sessions/a.jsonl", operation: "pwrite", errno: ENOSPC)
+        let ran = Ran()
+        let gate = DispatchSemaphore(value: 0)
+        _ = try Self.begin(queue, files.ours)
+        try queue.enqueue(("a", { () throws(StoreError) in
+            gate.wait()
+            gate.signal()
+            throw failure
+        }))
+        try queue.enqueue(Self.gated("b", DispatchSemaphore(value: 1), ran))
+        queue.end()
+        #expect(!files.otherCanLock)
+        gate.signal()
+        #expect(throws: failure) { try queue.drain() }
+        #expect(throws: failure) { try queue.waitUntilApplied(["b"]) }
+        #expect(throws: failure) { _ = try queue.begin(taking: { () throws(StoreError) -> Bool in true }) }
+        #expect(ran.all.isEmpty, "a job after the failed one ran")
+        #expect(files.otherCanLock)
+    }
+
+    @Test("a full queue makes the next job wait until the worker has taken one")
+    func capacity() throws {
+        let files = LockFiles()
+        let queue = EffectQueue(lockFD: files.ours, capacity: 1)
+        defer { queue.stop() }
+        let ran = Ran()
+        _ = try Self.begin(queue, files.ours)
+        for id in ["a", "b", "c"] { try queue.enqueue(Self.gated(id, DispatchSemaphore(value: 1), ran)) }
+        // Each enqueue returned only when the job before it was done (capacity 1 counts running jobs).
+        #expect(ran.all.count >= 2)
+        queue.end()
+        try queue.drain()
+        #expect(ran.all == ["a", "b", "c"])
+    }
+
+    @Test("stop runs the outstanding jobs before it returns")
+    func stopRunsJobs() throws {
+        let files = LockFiles()
+        let queue = EffectQueue(lockFD: files.ours)
+        let ran = Ran()
+        _ = try Self.begin(queue, files.ours)
+        for id in ["a", "b"] { try queue.enqueue(Self.gated(id, DispatchSemaphore(value: 1), ran)) }
+        queue.end()
+        queue.stop()
+        #expect(ran.all == ["a", "b"])
+    }
+}
