@@ -15,8 +15,9 @@ import Darwin
 /// lets callers wait for them:
 /// - a load, append or delete of a session with an outstanding job waits for it
 ///   (``waitUntilApplied(_:)``); a checkpoint and a close wait for all of them (``drain()``);
-/// - a job that fails stops the queue: its error is thrown by the next transaction, load or drain,
-///   so the store actor restarts and its replacement applies the records from the log.
+/// - a job that fails stops the queue: its error is thrown by the next write transaction, by a
+///   drain, and by a wait for a session whose file it left unwritten, so the store actor
+///   restarts and its replacement applies the records from the log; reads of other sessions go on.
 final class EffectQueue: @unchecked Sendable {
     /// One record's file effects; throws when they could not be applied.
     typealias Job = (id: String, run: @Sendable () throws(StoreError) -> Void)
@@ -46,10 +47,13 @@ final class EffectQueue: @unchecked Sendable {
         return try body()
     }
 
-    /// Waits (with the condition locked) until `done` holds or a job has failed; throws the failure.
+    /// Waits (with the condition locked) until `done` holds or a job has failed; throws the
+    /// failure if `done` does not hold then.
     private func wait(until done: () -> Bool) throws(StoreError) {
-        while !done(), state.failure == nil { condition.wait() }
-        if let failure = state.failure { throw failure }
+        while !done() {
+            if let failure = state.failure { throw failure }
+            condition.wait()
+        }
     }
 
     /// Starts a transaction: takes over the lock if this process still holds it for outstanding
@@ -57,12 +61,19 @@ final class EffectQueue: @unchecked Sendable {
     /// (returns false, or `nil` when `take` declined without taking it). `take` runs without the
     /// queue's own lock: it may wait for another process, and with nothing outstanding the worker
     /// is idle, so only this transaction changes the state meanwhile.
-    /// - Throws: a failed job's error, or `take`'s.
-    func begin(taking take: () throws(StoreError) -> Bool) throws(StoreError) -> Bool? {
-        let held = try locked { () throws(StoreError) -> Bool in
-            if let failure = state.failure { throw failure }
+    /// - Parameters:
+    ///   - writing: a write transaction, which fails once a job has failed; a read (following the
+    ///     log) goes on.
+    ///   - waiting: false to decline (`nil`, nothing taken) when the transaction could make its
+    ///     thread wait for the worker (``EffectQueueState/mayMakeWait(at:)``).
+    /// - Throws: a failed job's error (`writing`), or `take`'s.
+    func begin(writing: Bool, waiting: Bool, taking take: () throws(StoreError) -> Bool) throws(StoreError) -> Bool? {
+        let held = try locked { () throws(StoreError) -> Bool? in
+            if writing, let failure = state.failure { throw failure }
+            if !waiting, state.mayMakeWait(at: Self.now) { return nil }
             return state.begin()
         }
+        guard let held else { return nil }
         if held { return true }
         guard try take() else { return nil }
         locked { state.lockTaken(at: Self.now) }
@@ -85,6 +96,7 @@ final class EffectQueue: @unchecked Sendable {
     /// - Throws: a failed job's error (then `job` is not queued).
     func enqueue(_ job: Job) throws(StoreError) {
         try locked { () throws(StoreError) in
+            if let failure = state.failure { throw failure }
             try wait { !state.isFull }
             state.enqueue(job, id: job.id)
             if !workerRunning {
@@ -98,15 +110,21 @@ final class EffectQueue: @unchecked Sendable {
     }
 
     /// Waits until no job for any of `ids` is outstanding.
-    /// - Throws: a failed job's error.
+    /// - Throws: a failed job's error, if it left the file of one of `ids` unwritten.
     func waitUntilApplied(_ ids: some Sequence<String>) throws(StoreError) {
-        try locked { () throws(StoreError) in try wait { !ids.contains(where: state.isOutstanding) } }
+        try locked { () throws(StoreError) in
+            try wait { !ids.contains(where: state.isOutstanding) }
+            if let failure = state.failure, ids.contains(where: state.dropped.contains) { throw failure }
+        }
     }
 
     /// Waits until every job has been applied.
-    /// - Throws: a failed job's error.
+    /// - Throws: a failed job's error (whenever one has failed).
     func drain() throws(StoreError) {
-        try locked { () throws(StoreError) in try wait { state.outstanding == 0 } }
+        try locked { () throws(StoreError) in
+            try wait { state.outstanding == 0 }
+            if let failure = state.failure { throw failure }
+        }
     }
 
     /// Applies the outstanding jobs (or stops at a failure), then ends the worker thread. Call

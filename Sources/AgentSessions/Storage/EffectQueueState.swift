@@ -33,6 +33,8 @@ struct EffectQueueState<Job> {
     /// The first failed job's error: later jobs are dropped (the log still holds their records,
     /// which the next process to open or follow the store applies).
     private(set) var failure: StoreError?
+    /// The sessions whose jobs failed or were dropped: their files are not what the log says.
+    private(set) var dropped: Set<String> = []
     /// When the lock was taken (nanoseconds on a monotonic clock).
     private var heldSince: UInt64 = 0
 
@@ -52,6 +54,12 @@ struct EffectQueueState<Job> {
 
     /// Whether a new job must wait for the worker.
     var isFull: Bool { outstanding >= capacity }
+
+    /// Whether a transaction should be left to a thread that may wait: its end would wait for the
+    /// lock's release (held for `maxHold` already), or a save would wait for room.
+    func mayMakeWait(at now: UInt64) -> Bool {
+        isFull || (lockHeld && outstanding > 0 && now &- heldSince >= maxHold)
+    }
 
     /// Starts a transaction. Returns true when this process still holds the lock (for outstanding
     /// jobs): the transaction takes it over, and nothing can have changed since this process last
@@ -102,6 +110,7 @@ struct EffectQueueState<Job> {
     mutating func finished(_ id: String, failure error: StoreError?) -> Bool {
         if let error {
             if failure == nil { failure = error }
+            dropped.formUnion(outstandingByID.keys)
             queued = []
             outstandingByID = [:]
             outstanding = 0

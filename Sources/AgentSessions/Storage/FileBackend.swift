@@ -58,7 +58,7 @@ public final class FileBackend: StorageBackend, IndexRestoring, NonBlockingWrite
     private var mappedHeader: UnsafeRawPointer?
     private var locked = false
     /// Writes saved sessions' files after their records are logged; created at open.
-    private var effects: EffectQueue!
+    private var effects: EffectQueue?
     /// Ids changed since the last checkpoint, with their latest metadata (`nil`: deleted).
     private var dirty: [String: SessionMetadata?] = [:]
 
@@ -156,6 +156,7 @@ public final class FileBackend: StorageBackend, IndexRestoring, NonBlockingWrite
         defer { POSIX.unlock(lockFD) }
         let records = try recover()
         mappedHeader = POSIX.mapShared(journalFD, length: Journal.headerSize)
+        effects?.stop()
         effects = EffectQueue(lockFD: lockFD)
         if durabilityMode.syncs {
             let fd = journalFD, path = journalPath, io = io
@@ -449,16 +450,18 @@ public final class FileBackend: StorageBackend, IndexRestoring, NonBlockingWrite
 
     /// Takes the cross-process lock and returns what other processes wrote since the last call.
     public func beginWrite() throws(StoreError) -> [StorageChange] {
-        try begin(waiting: true)!  // waiting, the lock is always taken
+        try begin(writing: true, waiting: true)!  // waiting, the lock is always taken
     }
 
-    /// Takes the lock (or, not `waiting`, only if no other process holds it: else `nil`) and
-    /// follows the log.
-    /// While this process still holds the lock for saves whose files are being written, the
-    /// transaction takes it over and follows nothing: no other process can have written.
-    private func begin(waiting: Bool) throws(StoreError) -> [StorageChange]? {
+    /// Takes the lock (or, not `waiting`, only if no other process holds it and the transaction
+    /// will not wait for the file thread: else `nil`) and follows the log. While this process
+    /// still holds the lock for saves whose files are being written, the transaction takes it
+    /// over and follows nothing: no other process can have written. A `writing` transaction fails
+    /// once a session file write has failed (the actor then restarts); a poll goes on.
+    private func begin(writing: Bool, waiting: Bool) throws(StoreError) -> [StorageChange]? {
+        guard let effects else { throw .unavailable(reason: "the store at \(directory) is not open") }
         let fd = lockFD, path = directory + "/lock"
-        guard let held = try effects.begin(taking: { () throws(StoreError) -> Bool in
+        guard let held = try effects.begin(writing: writing, waiting: waiting, taking: { () throws(StoreError) -> Bool in
             if waiting { try POSIX.lock(fd, exclusive: true, path: path) } else if try !POSIX.tryLock(fd, path: path) { return false }
             return true
         }) else { return nil }
@@ -476,7 +479,9 @@ public final class FileBackend: StorageBackend, IndexRestoring, NonBlockingWrite
     /// queued before them are applied.
     public func write(_ mutations: [StorageMutation]) throws(StoreError) -> DurabilityTicket? {
         precondition(locked, "write outside beginWrite/endWrite")
+        guard let effects else { throw .unavailable(reason: "the store at \(directory) is not open") }
         try effects.waitUntilApplied(mutations.lazy.filter(\.changesFileInPlace).map(\.id))
+        try refuseDirectories(mutations)
         var appendFiles = try openAppendTargets(mutations)
         defer { for file in appendFiles.values { POSIX.close(file.fd) } }
         var buffer: [UInt8] = []
@@ -529,13 +534,13 @@ public final class FileBackend: StorageBackend, IndexRestoring, NonBlockingWrite
     /// ``beginWrite()`` if no other process holds the lock and no checkpoint is due; else `nil`.
     func beginWriteIfFree() throws(StoreError) -> [StorageChange]? {
         guard position < checkpointThreshold else { return nil }
-        return try begin(waiting: false)
+        return try begin(writing: true, waiting: false)
     }
 
     /// Releases the lock, or leaves it to the effect queue while saves' files are being written.
     private func endLock() {
         locked = false
-        effects.end()
+        effects?.end()
     }
 
     /// Reads log records past our position (written by other processes), repairing any whose
@@ -660,6 +665,19 @@ public final class FileBackend: StorageBackend, IndexRestoring, NonBlockingWrite
         return files
     }
 
+    /// Refuses (before anything is logged) a save whose session file path is a directory: its file
+    /// is written after the save returns, and could not be. Anything else in the way (a symbolic
+    /// link, a FIFO) is replaced by the rename that writes the file.
+    private func refuseDirectories(_ mutations: [StorageMutation]) throws(StoreError) {
+        for case .save(let m, _) in mutations {
+            let path = sessionPath(m.id)
+            var info = stat()
+            if lstat(path, &info) == 0, info.st_mode & S_IFMT == S_IFDIR {
+                throw .unsafePath(path: path, reason: "it is a directory; move it away")
+            }
+        }
+    }
+
     /// A session file opened for an append, and its size.
     private struct AppendTarget {
         let fd: Int32
@@ -697,7 +715,7 @@ public final class FileBackend: StorageBackend, IndexRestoring, NonBlockingWrite
     /// makes all files durable, writes the snapshot of `image` and starts a new, empty log generation.
     private func checkpoint(_ image: IndexImage) throws(StoreError) {
         // Every logged save's file first: the log is emptied below.
-        try effects.drain()
+        try effects?.drain()
         // The log first: the catalog must not get ahead of a record a crash could still lose.
         try io.syncData(journalFD, path: journalPath)
         try catalog.append(dirty, all: image.records)
@@ -719,7 +737,7 @@ public final class FileBackend: StorageBackend, IndexRestoring, NonBlockingWrite
     public func poll() throws(StoreError) -> [StorageChange] {
         // No checkpoint and no acknowledged write since ours: nothing to follow.
         if let header = try publishedHeader(), header.generation == generation, header.end == position { return [] }
-        let changes = try begin(waiting: true)!  // waiting, the lock is always taken
+        let changes = try begin(writing: false, waiting: true)!  // waiting, the lock is always taken
         endLock()
         return changes
     }
@@ -746,7 +764,7 @@ public final class FileBackend: StorageBackend, IndexRestoring, NonBlockingWrite
 
     /// Reads the first `metadata.byteSize` bytes of the session file.
     public func readMessages(_ metadata: SessionMetadata) throws(StoreError) -> [UInt8] {
-        try effects.waitUntilApplied(CollectionOfOne(metadata.id))
+        try effects?.waitUntilApplied(CollectionOfOne(metadata.id))
         let path = sessionPath(metadata.id)
         let fd: Int32
         do { fd = try POSIX.open(path, O_RDONLY | O_NOFOLLOW) } catch {
@@ -765,7 +783,7 @@ public final class FileBackend: StorageBackend, IndexRestoring, NonBlockingWrite
     /// Waits until every logged save's session file is written; the lock is then released unless
     /// a transaction holds it.
     /// - Throws: the error of a session file write that failed.
-    func settle() throws(StoreError) { try effects.drain() }
+    func settle() throws(StoreError) { try effects?.drain() }
 
     /// Checkpoints (when the log holds anything and no other process wrote meanwhile) and closes.
     public func close(index: [SessionMetadata]) throws(StoreError) {
@@ -776,7 +794,7 @@ public final class FileBackend: StorageBackend, IndexRestoring, NonBlockingWrite
     func close(image: () -> IndexImage) throws(StoreError) {
         guard journalFD >= 0 else { return }
         defer {
-            effects.stop()
+            effects?.stop()
             if let mappedHeader { POSIX.unmap(mappedHeader, length: Journal.headerSize) }
             mappedHeader = nil
             POSIX.close(journalFD)
@@ -784,7 +802,7 @@ public final class FileBackend: StorageBackend, IndexRestoring, NonBlockingWrite
             journalFD = -1
             lockFD = -1
         }
-        try effects.drain()  // then the worker has released the lock
+        try effects?.drain()  // then the worker has released the lock
         try POSIX.lock(lockFD, exclusive: true, path: directory + "/lock")
         defer { POSIX.unlock(lockFD) }
         let changes = try catchUp()

@@ -102,7 +102,9 @@ protocol IndexRestoring: StorageBackend {
 /// takes the actor's queue.
 protocol NonBlockingWrites: StorageBackend {
     /// ``StorageBackend/beginWrite()`` if the write access is free now and the transaction
-    /// will not need to wait for anything (no checkpoint is due); otherwise `nil`, taking nothing.
+    /// will not need to wait for anything (no checkpoint is due, no wait for room or for the
+    /// lock's release in ``FileBackend``'s file queue); otherwise `nil`, taking nothing. An append
+    /// or delete of a session whose file is still queued does wait for that file.
     /// It is released with ``StorageBackend/abortWrite()``, without a checkpoint.
     func beginWriteIfFree() throws(StoreError) -> [StorageChange]?
 }

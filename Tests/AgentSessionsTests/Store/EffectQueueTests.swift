@@ -89,6 +89,17 @@ struct EffectQueueStateTests {
         #expect(state.lockHeld, "the worker releases it either way")
     }
 
+    @Test("a transaction may make its thread wait when the queue is full or the lock has been held for maxHold")
+    func mayMakeWait() {
+        var state = Self.transaction(capacity: 2, maxHold: 100)
+        #expect(!state.mayMakeWait(at: 500), "nothing outstanding: the end releases the lock at once")
+        state.enqueue("a", id: "a")
+        #expect(!state.mayMakeWait(at: 99))
+        #expect(state.mayMakeWait(at: 100))
+        state.enqueue("b", id: "b")
+        #expect(state.mayMakeWait(at: 0), "full")
+    }
+
     @Test("the queue is full at its capacity of outstanding jobs, taken or not")
     func capacity() {
         var state = Self.transaction(capacity: 2)
@@ -116,6 +127,7 @@ struct EffectQueueStateTests {
         let left = state.take()
         #expect(released)
         #expect(state.failure == first && state.outstanding == 0 && left.isEmpty && !state.isOutstanding("c"))
+        #expect(state.dropped == ["a", "b", "c"])
         _ = state.finished("b", failure: .storageFailure(path: "/x/b.jsonl", operation: "pwrite", errno: ENOSPC))
         #expect(state.failure == first)
     }
@@ -163,8 +175,8 @@ struct EffectQueueTests {
     }
 
     /// Begins a transaction on `queue`, taking `fd`'s lock if the queue does not hold it.
-    static func begin(_ queue: EffectQueue, _ fd: Int32) throws -> Bool {
-        let held = try queue.begin(taking: { () throws(StoreError) -> Bool in flock(fd, LOCK_EX) == 0 })
+    static func begin(_ queue: EffectQueue, _ fd: Int32, writing: Bool = true) throws -> Bool {
+        let held = try queue.begin(writing: writing, waiting: true, taking: { () throws(StoreError) -> Bool in flock(fd, LOCK_EX) == 0 })
         return try #require(held as Bool?)
     }
 
@@ -228,10 +240,15 @@ struct EffectQueueTests {
         #expect(!files.otherCanLock)
         gate.signal()
         #expect(throws: failure) { try queue.drain() }
-        #expect(throws: failure) { try queue.waitUntilApplied(["b"]) }
-        #expect(throws: failure) { _ = try queue.begin(taking: { () throws(StoreError) -> Bool in true }) }
+        #expect(throws: failure, "b's file was never written") { try queue.waitUntilApplied(["b"]) }
+        try queue.waitUntilApplied(["z"])  // a session the failure did not touch
+        #expect(throws: failure) { _ = try queue.begin(writing: true, waiting: true, taking: { () throws(StoreError) -> Bool in true }) }
         #expect(ran.all.isEmpty, "a job after the failed one ran")
         #expect(files.otherCanLock)
+        // Following the log (a read) goes on: it takes the lock as usual.
+        #expect(try Self.begin(queue, files.ours, writing: false) == false)
+        queue.end()
+        #expect(throws: failure) { try queue.enqueue(("c", { () throws(StoreError) in })) }
     }
 
     @Test("a full queue makes the next job wait until the worker has taken one")
@@ -247,6 +264,24 @@ struct EffectQueueTests {
         queue.end()
         try queue.drain()
         #expect(ran.all == ["a", "b", "c"])
+    }
+
+    @Test("a transaction that must not wait is declined while the queue is full, and taken once it has room")
+    func declinedWhenFull() throws {
+        let files = LockFiles()
+        let queue = EffectQueue(lockFD: files.ours, capacity: 1)
+        defer { queue.stop() }
+        let gate = DispatchSemaphore(value: 0), ran = Ran()
+        _ = try Self.begin(queue, files.ours)
+        try queue.enqueue(Self.gated("a", gate, ran))
+        queue.end()
+        let declined = try queue.begin(writing: true, waiting: false, taking: { () throws(StoreError) -> Bool in true })
+        #expect(declined == nil)
+        gate.signal()
+        try queue.drain()
+        let taken = try queue.begin(writing: true, waiting: false, taking: { () throws(StoreError) -> Bool in flock(files.ours, LOCK_EX | LOCK_NB) == 0 })
+        #expect(taken == false)
+        queue.end()
     }
 
     @Test("stop runs the outstanding jobs before it returns")

@@ -454,6 +454,24 @@ struct FileBackendTests {
         try backend.close(index: [])
     }
 
+    @Test("a save over a directory at its file's path is refused before anything is logged")
+    func saveOverDirectory() throws {
+        let dir = TemporaryDirectory()
+        defer { dir.remove() }
+        let backend = FileBackend(directory: dir.path, durability: .buffered)
+        _ = try backend.open()
+        let lines = jsonLines(0..<2)
+        try FileManager.default.createDirectory(atPath: dir.path + "/sessions/d.jsonl", withIntermediateDirectories: false)
+        let journal = try FileManager.default.attributesOfItem(atPath: dir.path + "/journal")[.size] as? Int
+        _ = try backend.beginWrite()
+        #expect(throws: StoreError.unsafePath(path: dir.path + "/sessions/d.jsonl", reason: "it is a directory; move it away")) {
+            _ = try backend.write([.save(metadata("d", bytes: lines.count), lines: lines)])
+        }
+        backend.abortWrite()
+        #expect(try FileManager.default.attributesOfItem(atPath: dir.path + "/journal")[.size] as? Int == journal)
+        try backend.close(index: [])
+    }
+
     @Test("an append whose file lost bytes it expects is reported, not papered over")
     func appendOnShortFile() throws {
         let dir = TemporaryDirectory()
