@@ -1,9 +1,4 @@
 import Foundation
-#if canImport(Glibc)
-import Glibc
-#elseif canImport(Darwin)
-import Darwin
-#endif
 
 /// Applies logged saves to the session files on a dedicated thread, after the write that logged
 /// them has been acknowledged, and keeps the store's write lock while any is outstanding.
