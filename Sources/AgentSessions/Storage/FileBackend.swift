@@ -459,9 +459,8 @@ public final class FileBackend: StorageBackend, IndexRestoring, NonBlockingWrite
     /// over and follows nothing: no other process can have written. A `writing` transaction fails
     /// once a session file write has failed (the actor then restarts); a poll goes on.
     private func begin(writing: Bool, waiting: Bool) throws(StoreError) -> [StorageChange]? {
-        guard let effects else { throw .unavailable(reason: "the store at \(directory) is not open") }
         let fd = lockFD, path = directory + "/lock"
-        guard let held = try effects.begin(writing: writing, waiting: waiting, taking: { () throws(StoreError) -> Bool in
+        guard let held = try openEffects().begin(writing: writing, waiting: waiting, taking: { () throws(StoreError) -> Bool in
             if waiting { try POSIX.lock(fd, exclusive: true, path: path) } else if try !POSIX.tryLock(fd, path: path) { return false }
             return true
         }) else { return nil }
@@ -479,8 +478,10 @@ public final class FileBackend: StorageBackend, IndexRestoring, NonBlockingWrite
     /// queued before them are applied.
     public func write(_ mutations: [StorageMutation]) throws(StoreError) -> DurabilityTicket? {
         precondition(locked, "write outside beginWrite/endWrite")
-        guard let effects else { throw .unavailable(reason: "the store at \(directory) is not open") }
-        try effects.waitUntilApplied(mutations.lazy.filter(\.changesFileInPlace).map(\.id))
+        let effects = try openEffects()
+        if mutations.contains(where: \.changesFileInPlace) {
+            try effects.waitUntilApplied(mutations.lazy.filter(\.changesFileInPlace).map(\.id))
+        }
         try refuseDirectories(mutations)
         var appendFiles = try openAppendTargets(mutations)
         defer { for file in appendFiles.values { POSIX.close(file.fd) } }
@@ -500,9 +501,9 @@ public final class FileBackend: StorageBackend, IndexRestoring, NonBlockingWrite
         position += buffer.count
         if durabilityMode.syncs { preallocate() }
         try publishEnd()
+        let files = sessionFiles
         for (mutation, start) in zip(mutations, starts) {
             if case .save(let m, let lines) = mutation {
-                let files = sessionFiles
                 try effects.enqueue((m.id, { () throws(StoreError) in try files.applySave(m.id, lines, record: start) }))
             } else {
                 // A save of this session earlier in the batch may still be queued.
@@ -531,10 +532,17 @@ public final class FileBackend: StorageBackend, IndexRestoring, NonBlockingWrite
     /// Releases the lock without checkpointing (the transaction failed).
     public func abortWrite() { endLock() }
 
-    /// ``beginWrite()`` if no other process holds the lock and no checkpoint is due; else `nil`.
+    /// ``beginWrite()`` if no other process holds the lock, no checkpoint is due and the file
+    /// queue would not make the transaction wait (``EffectQueueState/mayMakeWait(at:)``); else `nil`.
     func beginWriteIfFree() throws(StoreError) -> [StorageChange]? {
         guard position < checkpointThreshold else { return nil }
         return try begin(writing: true, waiting: false)
+    }
+
+    /// The file queue, or `unavailable` before ``open()``.
+    private func openEffects() throws(StoreError) -> EffectQueue {
+        guard let effects else { throw .unavailable(reason: "the store at \(directory) is not open") }
+        return effects
     }
 
     /// Releases the lock, or leaves it to the effect queue while saves' files are being written.
@@ -687,9 +695,10 @@ public final class FileBackend: StorageBackend, IndexRestoring, NonBlockingWrite
     /// - Parameter openFile: for an append, the session file already opened for writing and its
     ///   size (it is not closed here); otherwise the file is opened.
     private func applyFileEffects(_ record: Journal.Record, openFile: AppendTarget? = nil) throws(StoreError) {
+        let files = sessionFiles
         switch record.mutation {
         case .save(let m, let lines):
-            try sessionFiles.write(m.id, lines)
+            try files.write(m.id, lines)
         case .append(let m, let lines, let offset):
             let path = sessionPath(m.id)
             let fd: Int32
@@ -708,7 +717,7 @@ public final class FileBackend: StorageBackend, IndexRestoring, NonBlockingWrite
             try POSIX.unlink(sessionPath(id))
             try POSIX.unlink(legacyMetaPath(id))
         }
-        try sessionFiles.markApplied(record.offset)
+        try files.markApplied(record.offset)
     }
 
     /// Appends the metadata of every session changed since the last checkpoint to the catalog,
