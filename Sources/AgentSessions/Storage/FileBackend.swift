@@ -104,7 +104,8 @@ public final class FileBackend: StorageBackend, IndexRestoring, NonBlockingWrite
     func sessionPath(_ id: String) -> String { "\(sessionsDirectory)/\(id).jsonl" }
     /// The session files as the effect queue's thread writes them (with the current fault injector).
     private var sessionFiles: SessionFiles {
-        SessionFiles(io: io, directory: sessionsDirectory, journalFD: journalFD, journalPath: journalPath)
+        SessionFiles(io: io, directory: sessionsDirectory, quarantineDirectory: quarantineDirectory, journalFD: journalFD,
+                     journalPath: journalPath)
     }
     /// Where versions before the catalog kept a session's metadata (still read when rebuilding).
     private func legacyMetaPath(_ id: String) -> String { "\(sessionsDirectory)/\(id).meta.json" }
@@ -429,7 +430,7 @@ public final class FileBackend: StorageBackend, IndexRestoring, NonBlockingWrite
     }
 
     private func quarantine(_ path: String, reason: String) throws(StoreError) {
-        let target = quarantineTarget(path)
+        let target = sessionFiles.quarantineTarget(path)
         try io.rename(path, target)
         quarantined.append("\(target): \(reason)")
     }
@@ -437,13 +438,9 @@ public final class FileBackend: StorageBackend, IndexRestoring, NonBlockingWrite
     /// Quarantines a copy of `path`, leaving the file in use.
     private func quarantineCopy(_ path: String, reason: String) throws(StoreError) {
         guard let bytes = try io.readFile(path, followLinks: false) else { return }
-        let target = quarantineTarget(path)
+        let target = sessionFiles.quarantineTarget(path)
         try io.writeAtomically(bytes, to: target, directory: quarantineDirectory, sync: false)
         quarantined.append("\(target): \(reason)")
-    }
-
-    private func quarantineTarget(_ path: String) -> String {
-        "\(quarantineDirectory)/\((path as NSString).lastPathComponent).\(Int(Date().timeIntervalSince1970))"
     }
 
     // MARK: Writing
@@ -482,7 +479,6 @@ public final class FileBackend: StorageBackend, IndexRestoring, NonBlockingWrite
         if mutations.contains(where: \.changesFileInPlace) {
             try effects.waitUntilApplied(mutations.lazy.filter(\.changesFileInPlace).map(\.id))
         }
-        try refuseDirectories(mutations)
         var appendFiles = try openAppendTargets(mutations)
         defer { for file in appendFiles.values { POSIX.close(file.fd) } }
         var buffer: [UInt8] = []
@@ -671,19 +667,6 @@ public final class FileBackend: StorageBackend, IndexRestoring, NonBlockingWrite
             throw error
         }
         return files
-    }
-
-    /// Refuses (before anything is logged) a save whose session file path is a directory: its file
-    /// is written after the save returns, and could not be. Anything else in the way (a symbolic
-    /// link, a FIFO) is replaced by the rename that writes the file.
-    private func refuseDirectories(_ mutations: [StorageMutation]) throws(StoreError) {
-        for case .save(let m, _) in mutations {
-            let path = sessionPath(m.id)
-            var info = stat()
-            if lstat(path, &info) == 0, info.st_mode & S_IFMT == S_IFDIR {
-                throw .unsafePath(path: path, reason: "it is a directory; move it away")
-            }
-        }
     }
 
     /// A session file opened for an append, and its size.

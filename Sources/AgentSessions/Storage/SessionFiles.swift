@@ -1,3 +1,5 @@
+import Foundation
+
 #if canImport(Glibc)
 import Glibc
 #elseif canImport(Darwin)
@@ -10,11 +12,18 @@ struct SessionFiles: Sendable {
     let io: FileIO
     /// The `sessions/` directory.
     let directory: String
+    /// The `quarantine/` directory, where what stands in a session file's way is moved.
+    let quarantineDirectory: String
     let journalFD: Int32
     let journalPath: String
 
     /// `sessions/<id>.jsonl`.
     func path(_ id: String) -> String { "\(directory)/\(id).jsonl" }
+
+    /// Where `path` goes when it is quarantined: `quarantine/<name>.<seconds since 1970>`.
+    func quarantineTarget(_ path: String) -> String {
+        "\(quarantineDirectory)/\((path as NSString).lastPathComponent).\(Int(Date().timeIntervalSince1970))"
+    }
 
     /// Writes a saved session's lines: a new file in place, an existing one replaced atomically
     /// (temporary file, then `rename`).
@@ -22,12 +31,21 @@ struct SessionFiles: Sendable {
     /// In place is safe for a new session: no other process knows the id until it follows the
     /// record, which needs the lock this process holds until the file is written; and a crash
     /// before the record is marked applied makes the next opener write the file again.
+    ///
+    /// A directory in the file's place (which the store never makes) is moved to `quarantine/`
+    /// first, as an unreadable file would be: the save was acknowledged, so its file must be
+    /// written. Anything else in the way (a symbolic link, a FIFO) is replaced by the rename.
     func write(_ id: String, _ lines: [UInt8]) throws(StoreError) {
         let path = path(id)
         if let fd = try? POSIX.open(path, O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW) {
             defer { POSIX.close(fd) }
             try io.pwriteAll(fd, lines, at: 0, path: path)
-        } else {
+            return
+        }
+        do {
+            try io.writeAtomically(lines, to: path, directory: directory, sync: false)
+        } catch .storageFailure(_, _, let code) where code == EISDIR {
+            try io.rename(path, quarantineTarget(path))
             try io.writeAtomically(lines, to: path, directory: directory, sync: false)
         }
     }

@@ -454,21 +454,21 @@ struct FileBackendTests {
         try backend.close(index: [])
     }
 
-    @Test("a save over a directory at its file's path is refused before anything is logged")
+    @Test("a directory at a saved session's file path is moved to quarantine/ and the file written")
     func saveOverDirectory() throws {
         let dir = TemporaryDirectory()
         defer { dir.remove() }
         let backend = FileBackend(directory: dir.path, durability: .buffered)
         _ = try backend.open()
         let lines = jsonLines(0..<2)
-        try FileManager.default.createDirectory(atPath: dir.path + "/sessions/d.jsonl", withIntermediateDirectories: false)
-        let journal = try FileManager.default.attributesOfItem(atPath: dir.path + "/journal")[.size] as? Int
-        _ = try backend.beginWrite()
-        #expect(throws: StoreError.unsafePath(path: dir.path + "/sessions/d.jsonl", reason: "it is a directory; move it away")) {
-            _ = try backend.write([.save(metadata("d", bytes: lines.count), lines: lines)])
-        }
-        backend.abortWrite()
-        #expect(try FileManager.default.attributesOfItem(atPath: dir.path + "/journal")[.size] as? Int == journal)
+        let path = dir.path + "/sessions/d.jsonl"
+        try FileManager.default.createDirectory(atPath: path, withIntermediateDirectories: false)
+        #expect(FileManager.default.createFile(atPath: path + "/inside", contents: Data("kept".utf8)))
+        try Self.write(backend, [.save(metadata("d", bytes: lines.count), lines: lines)])
+        #expect(FileManager.default.contents(atPath: path) == Data(lines))
+        let moved = try FileManager.default.contentsOfDirectory(atPath: dir.path + "/quarantine")
+        #expect(moved.count == 1 && moved[0].hasPrefix("d.jsonl."))
+        #expect(FileManager.default.contents(atPath: dir.path + "/quarantine/" + moved[0] + "/inside") == Data("kept".utf8))
         try backend.close(index: [])
     }
 
