@@ -24,13 +24,19 @@ final class EffectQueue: @unchecked Sendable {
     private var workerRunning = false
     private let lockFD: Int32
 
+    /// How long the worker waits for more jobs after the queue runs empty before it sleeps.
+    private let linger: TimeInterval
+
     /// - Parameters:
     ///   - lockFD: the store's `lock` file, which the worker unlocks when it has applied the last job.
     ///   - capacity: the most outstanding jobs before ``enqueue(_:)`` waits.
     ///   - maxHold: how long (nanoseconds) a stream of writes keeps the lock before a transaction
     ///     waits for it to be released.
-    init(lockFD: Int32, capacity: Int = 64, maxHold: UInt64 = 20_000_000) {
+    ///   - linger: how long (seconds) the worker waits for more jobs after running the last one
+    ///     before it sleeps; jobs queued meanwhile cost no wake-up (``EffectQueueState/Worker``).
+    init(lockFD: Int32, capacity: Int = 64, maxHold: UInt64 = 20_000_000, linger: TimeInterval = 0.001) {
         self.lockFD = lockFD
+        self.linger = linger
         state = EffectQueueState(capacity: capacity, maxHold: maxHold)
     }
 
@@ -47,8 +53,14 @@ final class EffectQueue: @unchecked Sendable {
     private func wait(until done: () -> Bool) throws(StoreError) {
         while !done() {
             if let failure = state.failure { throw failure }
-            condition.wait()
+            waitForWorker()
         }
+    }
+
+    /// Waits (with the condition locked) for the worker to signal, first waking it if it lingers.
+    private func waitForWorker() {
+        if state.worker == .lingering { condition.broadcast() }
+        condition.wait()
     }
 
     /// Starts a transaction: takes over the lock if this process still holds it for outstanding
@@ -82,7 +94,7 @@ final class EffectQueue: @unchecked Sendable {
             switch state.end(at: Self.now) {
             case .unlock: POSIX.unlock(lockFD)
             case .keep: break
-            case .waitForRelease: while state.lockHeld { condition.wait() }
+            case .waitForRelease: while state.lockHeld { waitForWorker() }
             }
         }
     }
@@ -93,14 +105,15 @@ final class EffectQueue: @unchecked Sendable {
         try locked { () throws(StoreError) in
             if let failure = state.failure { throw failure }
             try wait { !state.isFull }
-            state.enqueue(job, id: job.id)
+            let wake = state.enqueue(job, id: job.id)
             if !workerRunning {
                 workerRunning = true
                 let worker = Thread { [self] in work() }
                 worker.name = "agent-sessions-effects"
                 worker.start()
+            } else if wake {
+                condition.broadcast()
             }
-            condition.broadcast()
         }
     }
 
@@ -140,7 +153,11 @@ final class EffectQueue: @unchecked Sendable {
             let jobs = state.take()
             if jobs.isEmpty {
                 if stopping { break }
-                condition.wait()
+                if state.worker == .lingering {
+                    _ = condition.wait(until: Date(timeIntervalSinceNow: linger))
+                } else {
+                    condition.wait()
+                }
                 continue
             }
             for job in jobs {

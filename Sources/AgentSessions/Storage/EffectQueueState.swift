@@ -8,7 +8,22 @@
 /// has taken it over meanwhile. A transaction that finds the lock held longer than `maxHold`
 /// waits for the worker to release it, so that a steady stream of writes cannot keep other
 /// processes out.
+///
+/// Waking the worker costs the queuing thread a system call, so a worker that finds the queue
+/// empty first lingers (waits a short time for more jobs) and only then sleeps; a job queued
+/// while it lingers does not wake it (``enqueue(_:id:)`` returns false), one queued while it
+/// sleeps does. A thread that waits for the worker wakes it if it lingers.
 struct EffectQueueState<Job> {
+    /// What the worker is doing, as far as waking it is concerned.
+    enum Worker: Equatable {
+        /// Running jobs, or about to take them: it looks at the queue again without being woken.
+        case busy
+        /// Found the queue empty after running jobs; waits a short time, then looks again.
+        case lingering
+        /// Found the queue empty twice in a row; waits until woken.
+        case asleep
+    }
+
     /// What the end of a transaction must do with the lock.
     enum Release: Equatable {
         /// Nothing is outstanding: release the lock now.
@@ -37,6 +52,8 @@ struct EffectQueueState<Job> {
     private(set) var dropped: Set<String> = []
     /// When the lock was taken (nanoseconds on a monotonic clock).
     private var heldSince: UInt64 = 0
+    /// What the worker is doing (``Worker``).
+    private(set) var worker = Worker.asleep
 
     /// The most jobs outstanding before ``enqueue(_:id:)`` should wait.
     let capacity: Int
@@ -90,17 +107,26 @@ struct EffectQueueState<Job> {
         return now &- heldSince >= maxHold ? .waitForRelease : .keep
     }
 
-    /// Adds a job for session `id` (call inside a transaction).
-    mutating func enqueue(_ job: Job, id: String) {
+    /// Adds a job for session `id` (call inside a transaction). Returns true when the worker
+    /// must be woken: it is asleep (a lingering or busy worker looks at the queue by itself).
+    @discardableResult
+    mutating func enqueue(_ job: Job, id: String) -> Bool {
         precondition(inTransaction)
         queued.append(job)
         outstandingByID[id, default: 0] += 1
         outstanding += 1
+        return worker == .asleep
     }
 
     /// Hands the queued jobs to the worker (each stays outstanding until ``finished(_:failure:)``).
+    /// Taking none moves a busy worker to lingering and a lingering one to asleep.
     mutating func take() -> [Job] {
         defer { queued = [] }
+        switch (queued.isEmpty, worker) {
+        case (false, _): worker = .busy
+        case (true, .busy): worker = .lingering
+        case (true, _): worker = .asleep
+        }
         return queued
     }
 

@@ -113,6 +113,26 @@ struct EffectQueueStateTests {
         #expect(!state.isFull)
     }
 
+    @Test("a job wakes the worker only when it sleeps; a worker that finds the queue empty lingers once, then sleeps")
+    func wakePolicy() {
+        var state = Self.transaction(capacity: 8)
+        let first = state.enqueue("a", id: "a"), second = state.enqueue("b", id: "b")
+        #expect(first && second, "asleep until it takes them")
+        let taken = state.take()
+        let whileBusy = state.enqueue("c", id: "c")
+        #expect(taken == ["a", "b"] && state.worker == .busy && !whileBusy)
+        _ = state.take()
+        let none = state.take()
+        let whileLingering = state.enqueue("d", id: "d")
+        #expect(none.isEmpty && state.worker == .lingering && !whileLingering)
+        let afterLinger = state.take()
+        #expect(afterLinger == ["d"] && state.worker == .busy)
+        _ = state.take()
+        _ = state.take()
+        let asleep = state.enqueue("e", id: "e")
+        #expect(state.worker == .asleep && asleep)
+    }
+
     @Test("a failed job drops every outstanding job, keeps its first error, and lets the lock go")
     func failure() {
         var state = Self.transaction()
@@ -281,6 +301,43 @@ struct EffectQueueTests {
         try queue.drain()
         let taken = try queue.begin(writing: true, waiting: false, taking: { () throws(StoreError) -> Bool in flock(files.ours, LOCK_EX | LOCK_NB) == 0 })
         #expect(taken == false)
+        queue.end()
+    }
+
+    @Test("a job queued while the worker lingers runs when its linger ends, without a wake-up")
+    func lingerEnds() throws {
+        let files = LockFiles()
+        let queue = EffectQueue(lockFD: files.ours, linger: 0.01)
+        defer { queue.stop() }
+        let ran = Ran(), done = DispatchSemaphore(value: 0)
+        _ = try Self.begin(queue, files.ours)
+        try queue.enqueue(Self.gated("a", DispatchSemaphore(value: 1), ran))
+        try queue.waitUntilApplied(["a"])
+        try queue.enqueue(("b", { () throws(StoreError) in
+            ran.append("b")
+            done.signal()
+        }))
+        queue.end()
+        // Nothing here wakes the worker: b runs because the worker looks at the queue again.
+        #expect(done.wait(timeout: .now() + 30) == .success)
+        #expect(ran.all == ["a", "b"])
+    }
+
+    @Test("a thread that waits for a job wakes a lingering worker instead of waiting out its linger")
+    func waiterWakesLingering() throws {
+        let files = LockFiles()
+        let queue = EffectQueue(lockFD: files.ours, linger: 120)
+        defer { queue.stop() }
+        let ran = Ran()
+        _ = try Self.begin(queue, files.ours)
+        try queue.enqueue(Self.gated("a", DispatchSemaphore(value: 1), ran))
+        try queue.waitUntilApplied(["a"])
+        try queue.enqueue(Self.gated("b", DispatchSemaphore(value: 1), ran))
+        let start = DispatchTime.now()
+        try queue.waitUntilApplied(["b"])
+        let waited = Double(DispatchTime.now().uptimeNanoseconds - start.uptimeNanoseconds) / 1e9
+        #expect(ran.all == ["a", "b"])
+        #expect(waited < 60, "waited \(waited) s: the lingering worker was not woken")
         queue.end()
     }
 

@@ -69,6 +69,7 @@ struct WriteIfFreeTests {
         defer { table.close(clean: false) }
         let lines = jsonLines(0..<2)
         _ = try table.write(Self.savePlan("a", lines))
+        try table.settleFiles()  // a's file written: the next write call is b's log record
         faults.fail(.write, call: 1, errno: EIO)
         #expect(throws: StoreError.self) {
             _ = ifFree ? try table.writeIfFree(Self.savePlan("b", lines)) : try table.write(Self.savePlan("b", lines))
