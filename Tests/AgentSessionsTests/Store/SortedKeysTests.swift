@@ -64,30 +64,3 @@ struct SortedKeysTests {
         #expect((0..<rebuilt.count).map { rebuilt[$0] } == reference)
     }
 }
-
-@Suite("CRC32")
-struct CRC32Tests {
-    /// The plain bytewise definition, to check the sliced one against.
-    static func bytewise(_ bytes: [UInt8]) -> UInt32 {
-        var crc: UInt32 = 0xFFFF_FFFF
-        for byte in bytes {
-            crc ^= UInt32(byte)
-            for _ in 0..<8 { crc = crc & 1 != 0 ? 0xEDB8_8320 ^ (crc >> 1) : crc >> 1 }
-        }
-        return ~crc
-    }
-
-    @Test("the standard check value, and agreement with the bytewise form at every length and offset")
-    func checkValue() {
-        #expect(CRC32.checksum(Array("123456789".utf8), from: 0, to: 9) == 0xCBF4_3926)
-        let data = (0..<300).map { UInt8(truncatingIfNeeded: $0 &* 37 &+ 11) }
-        for start in 0..<9 {
-            for end in stride(from: start, through: data.count, by: 7) {
-                #expect(CRC32.checksum(data, from: start, to: end) == Self.bytewise(Array(data[start..<end])))
-            }
-        }
-        // Chaining through `seed` equals one pass.
-        let split = CRC32.checksum(data, from: 100, to: data.count, seed: CRC32.checksum(data, from: 0, to: 100))
-        #expect(split == CRC32.checksum(data, from: 0, to: data.count))
-    }
-}
