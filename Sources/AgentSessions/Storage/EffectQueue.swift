@@ -17,7 +17,8 @@ final class EffectQueue: @unchecked Sendable {
     /// One record's file effects; throws when they could not be applied.
     typealias Job = (id: String, run: @Sendable () throws(StoreError) -> Void)
 
-    /// Guards `state` and `stopping`; signalled when jobs are queued, finish, or the queue stops.
+    /// Guards `state` and `stopping`; signalled when a job is queued for a sleeping worker, when a
+    /// job finishes, when a waiter wakes a lingering worker, and when the queue stops.
     private let condition = NSCondition()
     private var state: EffectQueueState<Job>
     private var stopping = false

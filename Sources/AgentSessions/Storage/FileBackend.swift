@@ -402,11 +402,17 @@ public final class FileBackend: StorageBackend, IndexRestoring, NonBlockingWrite
             return deriveMetadata?(id, bytes, attributes?[.modificationDate] as? Date ?? Date())
         }
         for id in files.lineFiles where files.index[id] == nil {
-            if let m = try derive(id) {
+            let derived: SessionMetadata?
+            do { derived = try derive(id) } catch {
+                // A directory in the file's place has no lines either.
+                guard case .storageFailure(_, _, EISDIR) = error else { throw error }
+                derived = nil
+            }
+            if let m = derived {
                 files.index[id] = m
                 dirty[id] = .some(m)
             } else if FileManager.default.fileExists(atPath: sessionPath(id)) {
-                try quarantine(sessionPath(id), reason: "session file has no metadata and its lines cannot be parsed")
+                try quarantineIfMovable(sessionPath(id), reason: "session file has no metadata and its lines cannot be parsed")
             }
         }
         for id in files.suspect where files.lineFiles.contains(id) {
@@ -433,6 +439,12 @@ public final class FileBackend: StorageBackend, IndexRestoring, NonBlockingWrite
         let target = sessionFiles.quarantineTarget(path)
         try io.rename(path, target)
         quarantined.append("\(target): \(reason)")
+    }
+
+    /// Quarantines `path` if it can be moved; what cannot (a directory this process may not
+    /// move, a mount point) stays where it is and is reported, so that it cannot stop an open.
+    private func quarantineIfMovable(_ path: String, reason: String) throws(StoreError) {
+        do { try quarantine(path, reason: reason) } catch { quarantined.append("\(path): not moved (\(error)); \(reason)") }
     }
 
     /// Quarantines a copy of `path`, leaving the file in use.
@@ -609,7 +621,9 @@ public final class FileBackend: StorageBackend, IndexRestoring, NonBlockingWrite
     /// Applies a logged record while recovering or following the log. A session whose files
     /// cannot take it (a symbolic link or other non-file in its place, a file shorter than the
     /// log expects) is quarantined and dropped, so one damaged session cannot stop the store
-    /// from opening. Returns false for such a session; I/O errors are thrown.
+    /// from opening: its files are moved to `quarantine/` where they can be (what cannot be
+    /// moved, such as a directory this process may not move, stays and is reported), and the
+    /// record's lines are kept there too. Returns false for such a session; I/O errors are thrown.
     private func applyRecovering(_ record: Journal.Record) throws(StoreError) -> Bool {
         do {
             try applyFileEffects(record)
@@ -621,8 +635,17 @@ public final class FileBackend: StorageBackend, IndexRestoring, NonBlockingWrite
             default: throw error
             }
             let id = record.mutation.id
+            let reason = "cannot apply a logged change to session \(StoreError.quote(id)): \(error)"
             for path in [sessionPath(id), legacyMetaPath(id)] where (try? FileManager.default.attributesOfItem(atPath: path)) != nil {
-                try quarantine(path, reason: "cannot apply a logged change to session \(StoreError.quote(id)): \(error)")
+                try quarantineIfMovable(path, reason: reason)
+            }
+            switch record.mutation {
+            case .save(_, let lines), .append(_, let lines, _):
+                let target = sessionFiles.quarantineTarget(sessionPath(id) + ".logged")
+                try io.writeAtomically(lines, to: target, directory: quarantineDirectory, sync: false)
+                quarantined.append("\(target): the logged lines; \(reason)")
+            case .update, .delete:
+                break
             }
             try io.pwriteAll(journalFD, [1, 0, 0, 0], at: record.offset + Journal.appliedFlagOffset, path: journalPath)
             dirty[id] = .some(nil)

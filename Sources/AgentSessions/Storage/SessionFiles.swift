@@ -44,8 +44,11 @@ struct SessionFiles: Sendable {
         }
         do {
             try io.writeAtomically(lines, to: path, directory: directory, sync: false)
-        } catch .storageFailure(_, _, let code) where code == EISDIR {
-            try io.rename(path, quarantineTarget(path))
+        } catch {
+            guard case .storageFailure(path, "rename", EISDIR) = error else { throw error }
+            // A directory that cannot be moved (a mount point, one this process may not move)
+            // leaves the file unwritten: the error says why.
+            do { try io.rename(path, quarantineTarget(path)) } catch _ { throw error }
             try io.writeAtomically(lines, to: path, directory: directory, sync: false)
         }
     }

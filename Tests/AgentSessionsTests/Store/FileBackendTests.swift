@@ -472,6 +472,42 @@ struct FileBackendTests {
         try backend.close(index: [])
     }
 
+    @Test("a directory at a saved session's file path that cannot be moved: the file write fails; the next open keeps the logged lines in quarantine/, drops the session and opens")
+    func saveOverImmovableDirectory() throws {
+        let dir = TemporaryDirectory()
+        defer { dir.remove() }
+        let lines = jsonLines(0..<2)
+        let path = dir.path + "/sessions/d.jsonl"
+        let backend = FileBackend(directory: dir.path, durability: .buffered)
+        let faults = FaultInjector()
+        backend.faults = faults
+        _ = try backend.open()
+        try FileManager.default.createDirectory(atPath: path, withIntermediateDirectories: false)
+        // Rename 1 meets the directory (EISDIR); rename 2, moving it aside, is refused (as for a
+        // directory this process may not move, which root, running CI, always may).
+        faults.fail(.rename, call: 2, errno: EACCES)
+        #expect(throws: StoreError.storageFailure(path: path, operation: "rename", errno: EISDIR)) {
+            try Self.write(backend, [.save(metadata("d", bytes: lines.count), lines: lines)])
+        }
+        #expect(throws: StoreError.self) { try backend.close(index: []) }
+
+        let reopened = FileBackend(directory: dir.path, durability: .buffered)
+        let refusing = FaultInjector()
+        reopened.faults = refusing
+        // Rename 1 meets the directory again; 2 (the write moving it aside), 3 (the recovery's
+        // quarantine of the session) and 5 (the orphan check's) are refused; 4 keeps the lines.
+        for call in [2, 3, 5] { refusing.fail(.rename, call: call, errno: EACCES) }
+        let records = try reopened.open()
+        #expect(refusing.count(.rename) == 5 && !records.contains { $0.id == "d" })
+        var isDirectory: ObjCBool = false
+        #expect(FileManager.default.fileExists(atPath: path, isDirectory: &isDirectory) && isDirectory.boolValue)
+        let kept = try FileManager.default.contentsOfDirectory(atPath: dir.path + "/quarantine").filter { $0.hasPrefix("d.jsonl.logged.") }
+        #expect(kept.count == 1)
+        #expect(kept.first.flatMap { FileManager.default.contents(atPath: dir.path + "/quarantine/" + $0) } == Data(lines))
+        #expect(reopened.quarantined.contains { $0.hasPrefix(path + ": not moved") })
+        try reopened.close(index: records)
+    }
+
     @Test("an append whose file lost bytes it expects is reported, not papered over")
     func appendOnShortFile() throws {
         let dir = TemporaryDirectory()
