@@ -436,10 +436,12 @@ public final class FileBackend: StorageBackend, IndexRestoring, NonBlockingWrite
     }
 
     private func quarantine(_ path: String, reason: String) throws(StoreError) {
-        let target = sessionFiles.quarantineTarget(path)
+        let target = quarantineTarget(path)
         try io.rename(path, target)
         quarantined.append("\(target): \(reason)")
     }
+
+    private func quarantineTarget(_ path: String) -> String { SessionFiles.quarantineTarget(path, in: quarantineDirectory) }
 
     /// Quarantines `path` if it can be moved; what cannot (a directory this process may not
     /// move, a mount point) stays where it is and is reported, so that it cannot stop an open.
@@ -450,7 +452,7 @@ public final class FileBackend: StorageBackend, IndexRestoring, NonBlockingWrite
     /// Quarantines a copy of `path`, leaving the file in use.
     private func quarantineCopy(_ path: String, reason: String) throws(StoreError) {
         guard let bytes = try io.readFile(path, followLinks: false) else { return }
-        let target = sessionFiles.quarantineTarget(path)
+        let target = quarantineTarget(path)
         try io.writeAtomically(bytes, to: target, directory: quarantineDirectory, sync: false)
         quarantined.append("\(target): \(reason)")
     }
@@ -641,13 +643,13 @@ public final class FileBackend: StorageBackend, IndexRestoring, NonBlockingWrite
             }
             switch record.mutation {
             case .save(_, let lines), .append(_, let lines, _):
-                let target = sessionFiles.quarantineTarget(sessionPath(id) + ".logged")
+                let target = quarantineTarget(sessionPath(id) + ".logged")
                 try io.writeAtomically(lines, to: target, directory: quarantineDirectory, sync: false)
                 quarantined.append("\(target): the logged lines; \(reason)")
             case .update, .delete:
                 break
             }
-            try io.pwriteAll(journalFD, [1, 0, 0, 0], at: record.offset + Journal.appliedFlagOffset, path: journalPath)
+            try sessionFiles.markApplied(record.offset)
             dirty[id] = .some(nil)
             return false
         }

@@ -20,9 +20,9 @@ struct SessionFiles: Sendable {
     /// `sessions/<id>.jsonl`.
     func path(_ id: String) -> String { "\(directory)/\(id).jsonl" }
 
-    /// Where `path` goes when it is quarantined: `quarantine/<name>.<seconds since 1970>`.
-    func quarantineTarget(_ path: String) -> String {
-        "\(quarantineDirectory)/\((path as NSString).lastPathComponent).\(Int(Date().timeIntervalSince1970))"
+    /// Where `path` goes when it is quarantined in `quarantine`: `<quarantine>/<name>.<seconds since 1970>`.
+    static func quarantineTarget(_ path: String, in quarantine: String) -> String {
+        "\(quarantine)/\((path as NSString).lastPathComponent).\(Int(Date().timeIntervalSince1970))"
     }
 
     /// Writes a saved session's lines: a new file in place, an existing one replaced atomically
@@ -48,7 +48,7 @@ struct SessionFiles: Sendable {
             guard case .storageFailure(path, "rename", EISDIR) = error else { throw error }
             // A directory that cannot be moved (a mount point, one this process may not move)
             // leaves the file unwritten: the error says why.
-            do { try io.rename(path, quarantineTarget(path)) } catch _ { throw error }
+            do { try io.rename(path, Self.quarantineTarget(path, in: quarantineDirectory)) } catch _ { throw error }
             try io.writeAtomically(lines, to: path, directory: directory, sync: false)
         }
     }
