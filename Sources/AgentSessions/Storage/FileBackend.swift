@@ -18,8 +18,10 @@ import Darwin
 ///   (shared by concurrent writers) is the only sync on a write's path.
 /// - `index.snapshot`: the whole index at the last checkpoint, so opening reads one file plus the
 ///   log records after it. A checkpoint (when the log passes its threshold, and at close) appends
-///   the changed sessions' metadata to the catalog, syncs the file system, writes the snapshot and
+///   the changed sessions' metadata to the catalog, syncs the file system (not in buffered mode
+///   when every record in the log is buffered: ``checkpoint(_:)``), writes the snapshot and
 ///   empties the log.
+/// - `unsynced`: present while a buffered checkpoint's writes may not be durable.
 /// - `lock`: `flock` target. Writers hold it exclusively; so several processes can share a store.
 /// - `quarantine/`: files that could not be read, moved aside, never deleted.
 public final class FileBackend: StorageBackend, IndexRestoring, NonBlockingWrites {
@@ -48,6 +50,8 @@ public final class FileBackend: StorageBackend, IndexRestoring, NonBlockingWrite
     private let quarantineDirectory: String
     private let journalPath: String
     private let snapshotPath: String
+    /// Present while a checkpoint's writes may not be durable (``checkpoint(_:)``).
+    private let unsyncedPath: String
     private var catalog: MetadataCatalog { MetadataCatalog(path: directory + "/metadata.jsonl", directory: directory, io: io) }
     private var lockFD: Int32 = -1
     private var journalFD: Int32 = -1
@@ -61,6 +65,9 @@ public final class FileBackend: StorageBackend, IndexRestoring, NonBlockingWrite
     private var effects: EffectQueue?
     /// Ids changed since the last checkpoint, with their latest metadata (`nil`: deleted).
     private var dirty: [String: SessionMetadata?] = [:]
+    /// Whether the log holds a record not logged in buffered mode (this process's or another's),
+    /// which the checkpoint that empties the log must make durable.
+    private var durableRecordsLogged = false
 
     static let formatName = "agent-sessions-store"
     static let formatVersion = 1
@@ -78,6 +85,7 @@ public final class FileBackend: StorageBackend, IndexRestoring, NonBlockingWrite
         quarantineDirectory = directory + "/quarantine"
         journalPath = directory + "/journal"
         snapshotPath = directory + "/index.snapshot"
+        unsyncedPath = directory + "/unsynced"
     }
 
     deinit {
@@ -155,7 +163,18 @@ public final class FileBackend: StorageBackend, IndexRestoring, NonBlockingWrite
         journalFD = try POSIX.open(journalPath, O_RDWR | O_CREAT | O_NOFOLLOW)
         try POSIX.lock(lockFD, exclusive: true, path: directory + "/lock")
         defer { POSIX.unlock(lockFD) }
-        let records = try recover()
+        let header = try readHeader()
+        var records = try recover(header)
+        if FileManager.default.fileExists(atPath: unsyncedPath) {
+            if header?.bootID != Journal.currentBootID {
+                // The fixes go to the snapshot and catalog at once: a later open in this boot
+                // does not check again. The marker stays unless this checkpoint syncs.
+                records = try verifySessionFiles(records.records)
+                try checkpoint(records)
+            } else {
+                try syncIfUnsynced()
+            }
+        }
         mappedHeader = POSIX.mapShared(journalFD, length: Journal.headerSize)
         effects?.stop()
         effects = EffectQueue(lockFD: lockFD)
@@ -183,8 +202,7 @@ public final class FileBackend: StorageBackend, IndexRestoring, NonBlockingWrite
         }
     }
 
-    private func recover() throws(StoreError) -> Recovered {
-        let header = try readHeader()
+    private func recover(_ header: Journal.Header?) throws(StoreError) -> Recovered {
         let snapshot = try loadSnapshot()
         if let snapshot, header == nil || snapshot.generation > header!.generation {
             // A checkpoint wrote its snapshot and stopped before emptying the log (or the log is
@@ -217,6 +235,7 @@ public final class FileBackend: StorageBackend, IndexRestoring, NonBlockingWrite
         let (records, validEnd) = Journal.decodeRecords(bytes, base: Journal.headerSize)
         for record in records {
             apply(record.mutation, to: &files.index)
+            if !record.buffered { durableRecordsLogged = true }
             files.suspect.remove(record.mutation.id)  // the log's metadata is newer than the catalog's
             // After a reboot the session files may have lost unsynced writes: redo every effect.
             if rebooted || !record.applied, try !applyRecovering(record) { files.index[record.mutation.id] = nil }
@@ -305,7 +324,7 @@ public final class FileBackend: StorageBackend, IndexRestoring, NonBlockingWrite
         return next == [0, 0, 0, 0] ? published : size
     }
 
-    private func resetJournal(generation newGeneration: UInt64) throws(StoreError) {
+    private func resetJournal(generation newGeneration: UInt64, sync: Bool = true) throws(StoreError) {
         // Never shorter than the header: other processes have it mapped (a page past the end of
         // a file cannot be read). Until the new header lands, the old one (and, if this stops
         // here, the newer snapshot) describe the same index.
@@ -315,11 +334,11 @@ public final class FileBackend: StorageBackend, IndexRestoring, NonBlockingWrite
         try POSIX.truncate(journalFD, to: Journal.headerSize, path: journalPath)
         try io.pwriteAll(journalFD, Journal.encode(Journal.Header(generation: newGeneration, bootID: Journal.currentBootID, end: 0)),
                             at: 0, path: journalPath)
-        try io.syncData(journalFD, path: journalPath)
-        try io.syncDirectory(directory)
-        generation = newGeneration
-        position = Journal.headerSize
-        dirty = [:]
+        if sync {
+            try io.syncData(journalFD, path: journalPath)
+            try io.syncDirectory(directory)
+        }
+        startGeneration(newGeneration)
         try publishEnd()
     }
 
@@ -336,9 +355,9 @@ public final class FileBackend: StorageBackend, IndexRestoring, NonBlockingWrite
         }
     }
 
-    private func writeSnapshot(generation: UInt64, image: IndexImage) throws(StoreError) {
+    private func writeSnapshot(generation: UInt64, image: IndexImage, sync: Bool) throws(StoreError) {
         try io.writeAtomically(IndexSnapshot.encode(generation: generation, records: image.records, orders: image.orders),
-                               to: snapshotPath, directory: directory, sync: true)
+                               to: snapshotPath, directory: directory, sync: sync)
     }
 
     // MARK: Rebuilding from the session files
@@ -369,11 +388,7 @@ public final class FileBackend: StorageBackend, IndexRestoring, NonBlockingWrite
                 try quarantineCopy(catalog.path, reason: "metadata catalog lines \(lines) cannot be decoded")
             }
         }
-        let names: [String]
-        do { names = try FileManager.default.contentsOfDirectory(atPath: sessionsDirectory) } catch {
-            throw .storageFailure(path: sessionsDirectory, operation: "readdir", errno: EIO)
-        }
-        for name in names where !name.hasPrefix(".") {
+        for name in try sessionFileNames() {
             if name.hasSuffix(".jsonl") {
                 files.lineFiles.insert(String(name.dropLast(6)))
             } else if legacy, name.hasSuffix(".meta.json") {
@@ -388,27 +403,47 @@ public final class FileBackend: StorageBackend, IndexRestoring, NonBlockingWrite
         return files
     }
 
+    /// The names in `sessions/`, without hidden ones (temporary files).
+    private func sessionFileNames() throws(StoreError) -> [String] {
+        do { return try FileManager.default.contentsOfDirectory(atPath: sessionsDirectory).filter { !$0.hasPrefix(".") } } catch {
+            throw .storageFailure(path: sessionsDirectory, operation: "readdir", errno: EIO)
+        }
+    }
+
+    /// At an open after a reboot, when the last checkpoint did not sync (``checkpoint(_:)``), so
+    /// that `records` may name session files that lost writes: checks every session against its
+    /// file as a rebuild checks a suspect one (``resolveOrphans(_:)``).
+    private func verifySessionFiles(_ records: [SessionMetadata]) throws(StoreError) -> Recovered {
+        var files = DiskState()
+        files.index = Dictionary(records.map { ($0.id, $0) }, uniquingKeysWith: { $1 })
+        files.suspect = Set(files.index.keys)
+        files.lineFiles = Set(try sessionFileNames().lazy.filter { $0.hasSuffix(".jsonl") }.map { String($0.dropLast(6)) })
+        try resolveOrphans(&files)
+        return (Array(files.index.values), nil)
+    }
+
     /// After a rebuild: derives metadata for session files that have none; re-derives the
     /// message facts (count, cost, turns, model, size) of a suspect session whose file is not the
     /// size its metadata says, keeping its tags, summary and dates (an append would otherwise cut
-    /// the file back to the stale size); and drops metadata without its session file
-    /// (quarantining a `.meta.json` of an earlier version). The changes go to the catalog at the
-    /// next checkpoint; a `.jsonl` without metadata that cannot be parsed is quarantined.
+    /// the file back to the stale size), or quarantines it and drops the session when its file
+    /// cannot be parsed; and drops metadata without its session file (quarantining a
+    /// `.meta.json` of an earlier version). The changes go to the catalog at the next
+    /// checkpoint; a `.jsonl` without metadata that cannot be parsed is quarantined.
     private func resolveOrphans(_ files: inout DiskState) throws(StoreError) {
         func derive(_ id: String) throws(StoreError) -> SessionMetadata? {
             let path = sessionPath(id)
-            guard let bytes = try io.readFile(path, followLinks: false) else { return nil }
+            let bytes: [UInt8]?
+            do { bytes = try io.readFile(path, followLinks: false) } catch {
+                // A directory in the file's place has no lines either.
+                guard case .storageFailure(_, _, EISDIR) = error else { throw error }
+                return nil
+            }
+            guard let bytes else { return nil }
             let attributes = try? FileManager.default.attributesOfItem(atPath: path)
             return deriveMetadata?(id, bytes, attributes?[.modificationDate] as? Date ?? Date())
         }
         for id in files.lineFiles where files.index[id] == nil {
-            let derived: SessionMetadata?
-            do { derived = try derive(id) } catch {
-                // A directory in the file's place has no lines either.
-                guard case .storageFailure(_, _, EISDIR) = error else { throw error }
-                derived = nil
-            }
-            if let m = derived {
+            if let m = try derive(id) {
                 files.index[id] = m
                 dirty[id] = .some(m)
             } else if FileManager.default.fileExists(atPath: sessionPath(id)) {
@@ -418,7 +453,13 @@ public final class FileBackend: StorageBackend, IndexRestoring, NonBlockingWrite
         for id in files.suspect where files.lineFiles.contains(id) {
             guard let old = files.index[id],
                   let size = (try? FileManager.default.attributesOfItem(atPath: sessionPath(id)))?[.size] as? Int,
-                  size != old.byteSize, var m = try derive(id) else { continue }
+                  size != old.byteSize else { continue }
+            guard var m = try derive(id) else {
+                try quarantineIfMovable(sessionPath(id), reason: "session file is \(size) bytes, not \(old.byteSize), and its lines cannot be parsed")
+                files.index[id] = nil
+                dirty[id] = .some(nil)
+                continue
+            }
             m.tags = old.tags
             m.summary = old.summary
             m.createdAt = old.createdAt
@@ -499,7 +540,7 @@ public final class FileBackend: StorageBackend, IndexRestoring, NonBlockingWrite
         var starts: [Int] = []
         for mutation in mutations {
             starts.append(position + buffer.count)
-            Journal.encode(mutation, into: &buffer)
+            Journal.encode(mutation, buffered: !durabilityMode.syncs, into: &buffer)
         }
         do {
             try io.pwriteAll(journalFD, buffer, at: position, path: journalPath)
@@ -509,7 +550,10 @@ public final class FileBackend: StorageBackend, IndexRestoring, NonBlockingWrite
             throw error
         }
         position += buffer.count
-        if durabilityMode.syncs { preallocate() }
+        if durabilityMode.syncs {
+            durableRecordsLogged = true
+            preallocate()
+        }
         try publishEnd()
         let files = sessionFiles
         for (mutation, start) in zip(mutations, starts) {
@@ -577,6 +621,7 @@ public final class FileBackend: StorageBackend, IndexRestoring, NonBlockingWrite
             // died, or the reset failed). The snapshot holds every record of the log, since no one
             // could write after it: finish the checkpoint, as an opener would (whatever generation
             // this process had followed).
+            try syncIfUnsynced()  // first: if it fails, the next transaction comes back here
             try resetJournal(generation: snapshot.generation)
             return [.reset(snapshot.records)]
         }
@@ -586,9 +631,8 @@ public final class FileBackend: StorageBackend, IndexRestoring, NonBlockingWrite
         guard let snapshot, let header, snapshot.generation == header.generation else {
             throw .corrupted(path: journalPath, reason: "log generation changed without a matching snapshot", quarantinedAt: nil)
         }
-        generation = header.generation
-        position = Journal.headerSize
-        dirty = [:]
+        try syncIfUnsynced()  // first: if it fails, the next transaction comes back here
+        startGeneration(header.generation)
         return try [.reset(snapshot.records)] + followRecords()
     }
 
@@ -602,6 +646,7 @@ public final class FileBackend: StorageBackend, IndexRestoring, NonBlockingWrite
             let bytes = try io.pread(journalFD, count: size - position, at: position, path: journalPath)
             let (records, validEnd) = Journal.decodeRecords(bytes, base: position)
             for record in records {
+                if !record.buffered { durableRecordsLogged = true }
                 if !record.applied, try !applyRecovering(record) {
                     changes.append(.remove(id: record.mutation.id))
                     continue
@@ -730,21 +775,55 @@ public final class FileBackend: StorageBackend, IndexRestoring, NonBlockingWrite
 
     /// Appends the metadata of every session changed since the last checkpoint to the catalog,
     /// makes all files durable, writes the snapshot of `image` and starts a new, empty log generation.
+    ///
+    /// When every record in the log was logged in buffered mode and this process is buffered,
+    /// nothing is synced (buffered mode promises no sync, and the syncs of 64 MiB of log and
+    /// files would stall the writers): the marker `unsynced` is made durable first instead, and
+    /// stays until a checkpoint or a durable process syncs the file system. A durable process
+    /// that finds it syncs before it logs (``syncIfUnsynced()``); an opener after a reboot
+    /// checks every session file (``verifySessionFiles(_:)``). Only where `syncfs` exists: elsewhere
+    /// a durable process could not tell which files to sync, so every checkpoint syncs.
     private func checkpoint(_ image: IndexImage) throws(StoreError) {
         // Every logged save's file first: the log is emptied below.
         try effects?.drain()
-        // The log first: the catalog must not get ahead of a record a crash could still lose.
-        try io.syncData(journalFD, path: journalPath)
+        let sync = durabilityMode.syncs || durableRecordsLogged || !POSIX.syncsFileSystem
+        if sync {
+            // The log first: the catalog must not get ahead of a record a crash could still lose.
+            try io.syncData(journalFD, path: journalPath)
+        } else if !FileManager.default.fileExists(atPath: unsyncedPath) {
+            try io.writeAtomically([], to: unsyncedPath, directory: directory, sync: true)
+        }
         try catalog.append(dirty, all: image.records)
-        try io.syncFileSystem(
-            journalFD, paths: [catalog.path] + dirty.keys.map(sessionPath), directories: [sessionsDirectory, directory])
+        if sync {
+            try io.syncFileSystem(
+                journalFD, paths: [catalog.path] + dirty.keys.map(sessionPath), directories: [sessionsDirectory, directory])
+            try POSIX.unlink(unsyncedPath)  // everything is durable now
+        }
         // End 0 marks a checkpoint under way: if it stops after its snapshot and before the new
         // log, the next process to take the lock finishes it (``catchUp()``) instead of writing
         // records that the snapshot would hide from a later opener.
         try io.pwriteAll(journalFD, Journal.publishedEnd(0), at: Journal.endOffset, path: journalPath)
-        try writeSnapshot(generation: generation + 1, image: image)
-        try resetJournal(generation: generation + 1)
+        try writeSnapshot(generation: generation + 1, image: image, sync: sync)
+        try resetJournal(generation: generation + 1, sync: sync)
         durability?.noteSynced(DurabilityTicket(generation: generation, offset: position))
+    }
+
+    /// In durable mode, when a checkpoint left its writes unsynced (the marker is there): syncs
+    /// the file system and removes the marker, before this process logs anything that may
+    /// depend on those writes (an append to a session saved before that checkpoint). Called at
+    /// open and after following another process's checkpoint.
+    private func syncIfUnsynced() throws(StoreError) {
+        guard durabilityMode.syncs, FileManager.default.fileExists(atPath: unsyncedPath) else { return }
+        try io.syncFileSystem(journalFD, paths: [], directories: [directory])
+        try POSIX.unlink(unsyncedPath)
+    }
+
+    /// Starts following log generation `newGeneration` from its start (nothing changed yet).
+    private func startGeneration(_ newGeneration: UInt64) {
+        generation = newGeneration
+        position = Journal.headerSize
+        dirty = [:]
+        durableRecordsLogged = false
     }
 
     // MARK: Reading

@@ -7,7 +7,8 @@ import Foundation
 /// of the last acknowledged write (u64 at ``endOffset``; 0 from writers before it existed).
 /// Readers map the header and compare generation and end with their own before doing any I/O.
 ///
-/// Record: magic `ASJR` (u32), flags (u32; bit 0 = its file effects are applied), kind (u32),
+/// Record: magic `ASJR` (u32), flags (u32; bit 0 = its file effects are applied, bit 8 = logged
+/// in buffered mode, so a checkpoint need not make it durable), kind (u32),
 /// header length (u32), payload length (u32), CRC-32 (u32) of kind, lengths, header and
 /// payload; then the header (binary metadata, or the id for a delete) and the payload
 /// (message lines for save and append; for append the header ends with the file offset).
@@ -18,7 +19,11 @@ enum Journal {
     /// version 2 at open, so that a library that does not publish ends refuses the store
     /// (`unsupported_format`) instead of writing unseen by mapped readers.
     static let version: UInt32 = 2
+    /// The flags' first byte, whose bit 0 says the record is applied (written alone, as `1`).
     static let appliedFlagOffset = 4
+    /// The flag of a record logged in buffered mode. Records without it (also those of versions
+    /// before it) are made durable by the checkpoint that ends their log.
+    private static let bufferedFlag: UInt32 = 1 << 8
     /// Where the header holds the generation and the published end of the log.
     static let generationOffset = 8
     static let endOffset = 56
@@ -39,6 +44,8 @@ enum Journal {
     struct Record {
         var offset: Int
         var applied: Bool
+        /// Logged in buffered mode (``bufferedFlag``).
+        var buffered = false
         var mutation: StorageMutation
     }
 
@@ -74,8 +81,9 @@ enum Journal {
         return Header(generation: generation, bootID: String(decoding: boot, as: UTF8.self), end: end, version: found)
     }
 
-    /// Appends the encoding of `mutation` to `out`, flagged as not yet applied.
-    static func encode(_ mutation: StorageMutation, into out: inout [UInt8]) {
+    /// Appends the encoding of `mutation` to `out`, flagged as not yet applied, and as logged in
+    /// buffered mode when `buffered`.
+    static func encode(_ mutation: StorageMutation, buffered: Bool, into out: inout [UInt8]) {
         var header = ByteWriter()
         let kind: Kind
         var payload: [UInt8] = []
@@ -91,7 +99,7 @@ enum Journal {
         }
         var prefix = ByteWriter()
         prefix.u32(recordMagic)
-        prefix.u32(0)
+        prefix.u32(buffered ? bufferedFlag : 0)
         prefix.u32(kind.rawValue)
         prefix.u32(UInt32(header.bytes.count))
         prefix.u32(UInt32(payload.count))
@@ -135,7 +143,8 @@ enum Journal {
                 case .delete: mutation = .delete(id: try h.string())
                 }
             } catch { break }
-            records.append(Record(offset: base + position, applied: flags & 1 != 0, mutation: mutation))
+            records.append(Record(offset: base + position, applied: flags & 1 != 0, buffered: flags & bufferedFlag != 0,
+                                  mutation: mutation))
             position = end
         }
         return (records, base + position)

@@ -107,6 +107,16 @@ enum POSIX {
         if fsync(fd) != 0 { throw fail("fsync", path) }
     }
 
+    /// Whether ``syncFileSystem(_:paths:directories:)`` syncs the whole file system (Linux
+    /// `syncfs`), so that a caller need not know which files are dirty.
+    static let syncsFileSystem: Bool = {
+        #if os(Linux)
+        return true
+        #else
+        return false
+        #endif
+    }()
+
     /// Flushes every dirty page of the file system holding `fd` (Linux `syncfs`);
     /// elsewhere, each of `paths` is synced instead.
     static func syncFileSystem(_ fd: Int32, paths: [String], directories: [String]) throws(StoreError) {

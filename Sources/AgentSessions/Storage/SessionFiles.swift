@@ -53,9 +53,10 @@ struct SessionFiles: Sendable {
         }
     }
 
-    /// Sets the applied flag of the record at `offset` in the journal.
+    /// Sets the applied flag of the record at `offset` in the journal (its flags' first byte, so
+    /// that the other flags stay).
     func markApplied(_ offset: Int) throws(StoreError) {
-        try io.pwriteAll(journalFD, [1, 0, 0, 0], at: offset + Journal.appliedFlagOffset, path: journalPath)
+        try io.pwriteAll(journalFD, [1], at: offset + Journal.appliedFlagOffset, path: journalPath)
     }
 
     /// Writes a logged save's session file and marks its record applied.
