@@ -153,8 +153,15 @@ enum Journal {
     /// This boot of the machine: a process crash keeps the page cache, a reboot may not.
     static let currentBootID: String = {
         #if os(Linux)
-        if let bytes = try? FileIO().readFile("/proc/sys/kernel/random/boot_id") {
-            return String(decoding: bytes, as: UTF8.self).trimmingCharacters(in: .whitespacesAndNewlines)
+        // Read, not sized by `fstat`: procfs files report a size of 0 (a read by size found
+        // nothing, so every header held an empty id and a reboot went unnoticed).
+        let fd = open("/proc/sys/kernel/random/boot_id", O_RDONLY | O_CLOEXEC)
+        if fd >= 0 {
+            defer { close(fd) }
+            var buffer = [UInt8](repeating: 0, count: 64)
+            let count = read(fd, &buffer, buffer.count)
+            let id = String(decoding: buffer.prefix(max(0, count)), as: UTF8.self).trimmingCharacters(in: .whitespacesAndNewlines)
+            if !id.isEmpty { return id }
         }
         #endif
         var bootTime = timeval()

@@ -281,6 +281,27 @@ struct FileBackendTests {
         #expect(Self.sorted(try FileBackend(directory: dir.path).open()) == [a, b])
     }
 
+    @Test("the log's header holds this boot's id (on Linux read from /proc, whose files report a size of 0); after a reboot every logged record is applied again")
+    func rebootRedoesRecords() throws {
+        let dir = TemporaryDirectory()
+        defer { dir.remove() }
+        let lines = jsonLines(0..<2)
+        let a = metadata("a", bytes: lines.count)
+        let backend = FileBackend(directory: dir.path, durability: .durable, checkpointThreshold: 1 << 30)
+        _ = try backend.open()
+        try Self.write(backend, [.save(a, lines: lines)])  // its record is marked applied
+        let journal = Array(try #require(FileManager.default.contents(atPath: dir.path + "/journal")))
+        #expect(try Journal.decodeHeader(journal)?.bootID == Journal.currentBootID)
+        #if os(Linux)
+        #expect(Journal.currentBootID.count == 36, "a UUID, not \"\(Journal.currentBootID)\"")
+        #endif
+        // A power loss took the file's bytes (only the log is synced), not the applied flag.
+        try Data().write(to: URL(fileURLWithPath: dir.path + "/sessions/a.jsonl"))
+        Self.patchJournal(dir.path, at: 16, Array("another-boot".utf8) + [UInt8](repeating: 0, count: 28))
+        #expect(try FileBackend(directory: dir.path).open() == [a])
+        #expect(FileManager.default.contents(atPath: dir.path + "/sessions/a.jsonl") == Data(lines))
+    }
+
     @Test("a checkpoint that stops after its snapshot and before the new log is finished by the next process to write, so that process's writes survive a later open",
           arguments: [false, true])
     func interruptedCheckpoint(logTruncated: Bool) throws {
