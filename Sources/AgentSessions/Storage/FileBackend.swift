@@ -15,13 +15,15 @@ import Darwin
 ///   so the index can be rebuilt without the snapshot.
 /// - `journal`: the write-ahead log. Every change is one checksummed record, written with one
 ///   `write` before the session files are touched; in durable mode one `fdatasync` of this file
-///   (shared by concurrent writers) is the only sync on a write's path.
+///   (shared by concurrent writers) is the only sync on a write's path (but for one `syncfs`
+///   after another process's buffered checkpoint: ``syncIfUnsynced()``).
 /// - `index.snapshot`: the whole index at the last checkpoint, so opening reads one file plus the
 ///   log records after it. A checkpoint (when the log passes its threshold, and at close) appends
 ///   the changed sessions' metadata to the catalog, syncs the file system (not in buffered mode
 ///   when every record in the log is buffered: ``checkpoint(_:)``), writes the snapshot and
 ///   empties the log.
-/// - `unsynced`: present while a buffered checkpoint's writes may not be durable.
+/// - `unsynced`: present while a buffered checkpoint's writes may not be durable (the boot id of
+///   the machine that wrote them).
 /// - `lock`: `flock` target. Writers hold it exclusively; so several processes can share a store.
 /// - `quarantine/`: files that could not be read, moved aside, never deleted.
 public final class FileBackend: StorageBackend, IndexRestoring, NonBlockingWrites {
@@ -50,7 +52,8 @@ public final class FileBackend: StorageBackend, IndexRestoring, NonBlockingWrite
     private let quarantineDirectory: String
     private let journalPath: String
     private let snapshotPath: String
-    /// Present while a checkpoint's writes may not be durable (``checkpoint(_:)``).
+    /// Present while a checkpoint's writes may not be durable; holds the boot id of the machine
+    /// that wrote it (``checkpoint(_:)``).
     private let unsyncedPath: String
     private var catalog: MetadataCatalog { MetadataCatalog(path: directory + "/metadata.jsonl", directory: directory, io: io) }
     private var lockFD: Int32 = -1
@@ -65,8 +68,9 @@ public final class FileBackend: StorageBackend, IndexRestoring, NonBlockingWrite
     private var effects: EffectQueue?
     /// Ids changed since the last checkpoint, with their latest metadata (`nil`: deleted).
     private var dirty: [String: SessionMetadata?] = [:]
-    /// Whether the log holds a record not logged in buffered mode (this process's or another's),
-    /// which the checkpoint that empties the log must make durable.
+    /// Whether the log holds a record of another process that was not logged in buffered mode
+    /// (followed, or replayed at open), which the checkpoint that empties the log must make
+    /// durable (this process's own records count through ``durabilityMode``).
     private var durableRecordsLogged = false
 
     static let formatName = "agent-sessions-store"
@@ -163,17 +167,17 @@ public final class FileBackend: StorageBackend, IndexRestoring, NonBlockingWrite
         journalFD = try POSIX.open(journalPath, O_RDWR | O_CREAT | O_NOFOLLOW)
         try POSIX.lock(lockFD, exclusive: true, path: directory + "/lock")
         defer { POSIX.unlock(lockFD) }
-        let header = try readHeader()
-        var records = try recover(header)
-        if FileManager.default.fileExists(atPath: unsyncedPath) {
-            if header?.bootID != Journal.currentBootID {
-                // The fixes go to the snapshot and catalog at once: a later open in this boot
-                // does not check again. The marker stays unless this checkpoint syncs.
-                records = try verifySessionFiles(records.records)
-                try checkpoint(records)
-            } else {
-                try syncIfUnsynced()
-            }
+        // Unsynced writes of an earlier boot: the machine restarted since, and they may be lost.
+        let marker = try unsyncedMarker()
+        let lostWrites = marker.map { $0 != Journal.currentBootID } ?? false
+        var records = try recover(readHeader(), lostWrites: lostWrites)
+        if lostWrites {
+            // The checkpoint keeps the fixes, then removes the marker (if it syncs) or makes it
+            // this boot's: only then does a later open stop checking.
+            records = try verifySessionFiles(records.records)
+            try checkpoint(records)
+        } else if marker != nil {
+            try syncIfUnsynced()
         }
         mappedHeader = POSIX.mapShared(journalFD, length: Journal.headerSize)
         effects?.stop()
@@ -202,7 +206,10 @@ public final class FileBackend: StorageBackend, IndexRestoring, NonBlockingWrite
         }
     }
 
-    private func recover(_ header: Journal.Header?) throws(StoreError) -> Recovered {
+    /// - Parameter lostWrites: whether files may have lost writes a log record builds on (a
+    ///   checkpoint that did not sync, then a reboot): an append whose file is too short is then
+    ///   applied at the file's last complete line (``applyFileEffects(_:openFile:lostWrites:)``).
+    private func recover(_ header: Journal.Header?, lostWrites: Bool) throws(StoreError) -> Recovered {
         let snapshot = try loadSnapshot()
         if let snapshot, header == nil || snapshot.generation > header!.generation {
             // A checkpoint wrote its snapshot and stopped before emptying the log (or the log is
@@ -238,7 +245,7 @@ public final class FileBackend: StorageBackend, IndexRestoring, NonBlockingWrite
             if !record.buffered { durableRecordsLogged = true }
             files.suspect.remove(record.mutation.id)  // the log's metadata is newer than the catalog's
             // After a reboot the session files may have lost unsynced writes: redo every effect.
-            if rebooted || !record.applied, try !applyRecovering(record) { files.index[record.mutation.id] = nil }
+            if rebooted || !record.applied, try !applyRecovering(record, lostWrites: lostWrites) { files.index[record.mutation.id] = nil }
             if case .delete(let id) = record.mutation { files.lineFiles.remove(id) } else { files.lineFiles.insert(record.mutation.id) }
         }
         if validEnd < size { try POSIX.truncate(journalFD, to: validEnd, path: journalPath) }
@@ -271,7 +278,8 @@ public final class FileBackend: StorageBackend, IndexRestoring, NonBlockingWrite
         }
     }
 
-    /// At open: rewrites a version 1 header as version 2 (keeping its generation and boot id), or
+    /// At open: rewrites an older version's header as the current version (keeping its
+    /// generation and boot id), or
     /// publishes our position if the header's end differs.
     private func refresh(_ header: Journal.Header) throws(StoreError) {
         if header.version != Journal.version {
@@ -324,7 +332,7 @@ public final class FileBackend: StorageBackend, IndexRestoring, NonBlockingWrite
         return next == [0, 0, 0, 0] ? published : size
     }
 
-    private func resetJournal(generation newGeneration: UInt64, sync: Bool = true) throws(StoreError) {
+    private func resetJournal(generation newGeneration: UInt64) throws(StoreError) {
         // Never shorter than the header: other processes have it mapped (a page past the end of
         // a file cannot be read). Until the new header lands, the old one (and, if this stops
         // here, the newer snapshot) describe the same index.
@@ -334,10 +342,10 @@ public final class FileBackend: StorageBackend, IndexRestoring, NonBlockingWrite
         try POSIX.truncate(journalFD, to: Journal.headerSize, path: journalPath)
         try io.pwriteAll(journalFD, Journal.encode(Journal.Header(generation: newGeneration, bootID: Journal.currentBootID, end: 0)),
                             at: 0, path: journalPath)
-        if sync {
-            try io.syncData(journalFD, path: journalPath)
-            try io.syncDirectory(directory)
-        }
+        // Synced even by a checkpoint that syncs nothing else (a few bytes): a new header whose
+        // truncation was lost would make the old generation's records look like the new one's.
+        try io.syncData(journalFD, path: journalPath)
+        try io.syncDirectory(directory)
         startGeneration(newGeneration)
         try publishEnd()
     }
@@ -425,8 +433,9 @@ public final class FileBackend: StorageBackend, IndexRestoring, NonBlockingWrite
     /// After a rebuild: derives metadata for session files that have none; re-derives the
     /// message facts (count, cost, turns, model, size) of a suspect session whose file is not the
     /// size its metadata says, keeping its tags, summary and dates (an append would otherwise cut
-    /// the file back to the stale size), or quarantines it and drops the session when its file
-    /// cannot be parsed; and drops metadata without its session file (quarantining a
+    /// the file back to the stale size), after cutting off a torn last line (a write lost with the
+    /// machine) if that is what keeps it from parsing, or quarantines it and drops the session when
+    /// it still cannot be parsed; and drops metadata without its session file (quarantining a
     /// `.meta.json` of an earlier version). The changes go to the catalog at the next
     /// checkpoint; a `.jsonl` without metadata that cannot be parsed is quarantined.
     private func resolveOrphans(_ files: inout DiskState) throws(StoreError) {
@@ -454,7 +463,9 @@ public final class FileBackend: StorageBackend, IndexRestoring, NonBlockingWrite
             guard let old = files.index[id],
                   let size = (try? FileManager.default.attributesOfItem(atPath: sessionPath(id)))?[.size] as? Int,
                   size != old.byteSize else { continue }
-            guard var m = try derive(id) else {
+            var derived = try derive(id)
+            if derived == nil, try cutToCompleteLines(id) { derived = try derive(id) }
+            guard var m = derived else {
                 try quarantineIfMovable(sessionPath(id), reason: "session file is \(size) bytes, not \(old.byteSize), and its lines cannot be parsed")
                 files.index[id] = nil
                 dirty[id] = .some(nil)
@@ -474,6 +485,17 @@ public final class FileBackend: StorageBackend, IndexRestoring, NonBlockingWrite
                 try quarantine(legacyMetaPath(id), reason: "metadata file without its session file")
             }
         }
+    }
+
+    /// Cuts session `id`'s file after its last `\n` when something follows it (a torn last line);
+    /// returns whether it did.
+    private func cutToCompleteLines(_ id: String) throws(StoreError) -> Bool {
+        let path = sessionPath(id)
+        guard let bytes = try io.readFile(path, followLinks: false), bytes.last != UInt8(ascii: "\n") else { return false }
+        let fd = try POSIX.open(path, O_WRONLY | O_NOFOLLOW)
+        defer { POSIX.close(fd) }
+        try POSIX.truncate(fd, to: bytes.lastIndex(of: UInt8(ascii: "\n")).map { $0 + 1 } ?? 0, path: path)
+        return true
     }
 
     private func quarantine(_ path: String, reason: String) throws(StoreError) {
@@ -550,10 +572,7 @@ public final class FileBackend: StorageBackend, IndexRestoring, NonBlockingWrite
             throw error
         }
         position += buffer.count
-        if durabilityMode.syncs {
-            durableRecordsLogged = true
-            preallocate()
-        }
+        if durabilityMode.syncs { preallocate() }
         try publishEnd()
         let files = sessionFiles
         for (mutation, start) in zip(mutations, starts) {
@@ -670,15 +689,16 @@ public final class FileBackend: StorageBackend, IndexRestoring, NonBlockingWrite
     /// log expects) is quarantined and dropped, so one damaged session cannot stop the store
     /// from opening: its files are moved to `quarantine/` where they can be (what cannot be
     /// moved, such as a directory this process may not move, stays and is reported), and the
-    /// record's lines are kept there too. Returns false for such a session; I/O errors are thrown.
-    private func applyRecovering(_ record: Journal.Record) throws(StoreError) -> Bool {
+    /// record's lines are kept there too. So is a session whose file is missing for an append.
+    /// Returns false for such a session; I/O errors are thrown.
+    private func applyRecovering(_ record: Journal.Record, lostWrites: Bool = false) throws(StoreError) -> Bool {
         do {
-            try applyFileEffects(record)
+            try applyFileEffects(record, lostWrites: lostWrites)
             return true
         } catch {
             switch error {
             case .corrupted, .unsafePath: break
-            case .storageFailure(_, _, let code) where code == ELOOP || code == ENOTDIR || code == EISDIR: break
+            case .storageFailure(_, _, let code) where [ELOOP, ENOTDIR, EISDIR, ENOENT].contains(code): break
             default: throw error
             }
             let id = record.mutation.id
@@ -745,9 +765,13 @@ public final class FileBackend: StorageBackend, IndexRestoring, NonBlockingWrite
         var size: Int
     }
 
-    /// - Parameter openFile: for an append, the session file already opened for writing and its
-    ///   size (it is not closed here); otherwise the file is opened.
-    private func applyFileEffects(_ record: Journal.Record, openFile: AppendTarget? = nil) throws(StoreError) {
+    /// - Parameters:
+    ///   - openFile: for an append, the session file already opened for writing and its size (it
+    ///     is not closed here); otherwise the file is opened.
+    ///   - lostWrites: the file may have lost writes the append builds on (``recover(_:lostWrites:)``):
+    ///     when it is shorter than the record's offset, its lines go after the file's last
+    ///     complete line instead (the session keeps what survived; its metadata is re-derived).
+    private func applyFileEffects(_ record: Journal.Record, openFile: AppendTarget? = nil, lostWrites: Bool = false) throws(StoreError) {
         let files = sessionFiles
         switch record.mutation {
         case .save(let m, let lines):
@@ -759,11 +783,15 @@ public final class FileBackend: StorageBackend, IndexRestoring, NonBlockingWrite
             defer { if openFile == nil { POSIX.close(fd) } }
             let size: Int
             if let openFile { size = openFile.size } else { size = try POSIX.size(fd, path: path) }
+            var at = offset
             if size < offset {
-                throw .corrupted(path: path, reason: "file has \(size) bytes, the log expects \(offset)", quarantinedAt: nil)
+                guard lostWrites else {
+                    throw .corrupted(path: path, reason: "file has \(size) bytes, the log expects \(offset)", quarantinedAt: nil)
+                }
+                at = try io.readFile(path, followLinks: false)?.lastIndex(of: UInt8(ascii: "\n")).map { $0 + 1 } ?? 0
             }
-            if size > offset { try POSIX.truncate(fd, to: offset, path: path) }  // a torn or unacknowledged tail
-            try io.pwriteAll(fd, lines, at: offset, path: path)
+            if size > at { try POSIX.truncate(fd, to: at, path: path) }  // a torn or unacknowledged tail
+            try io.pwriteAll(fd, lines, at: at, path: path)
         case .update:
             break
         case .delete(let id):
@@ -777,21 +805,23 @@ public final class FileBackend: StorageBackend, IndexRestoring, NonBlockingWrite
     /// makes all files durable, writes the snapshot of `image` and starts a new, empty log generation.
     ///
     /// When every record in the log was logged in buffered mode and this process is buffered,
-    /// nothing is synced (buffered mode promises no sync, and the syncs of 64 MiB of log and
-    /// files would stall the writers): the marker `unsynced` is made durable first instead, and
-    /// stays until a checkpoint or a durable process syncs the file system. A durable process
-    /// that finds it syncs before it logs (``syncIfUnsynced()``); an opener after a reboot
-    /// checks every session file (``verifySessionFiles(_:)``). Only where `syncfs` exists: elsewhere
-    /// a durable process could not tell which files to sync, so every checkpoint syncs.
+    /// only the new log header is synced (buffered mode promises no sync, and the syncs of
+    /// 64 MiB of log and files would stall the writers): the marker `unsynced`, holding this
+    /// boot's id, is made durable first, and stays until a checkpoint or a durable process syncs
+    /// the file system. A durable process that finds it syncs before it logs
+    /// (``syncIfUnsynced()``); an opener in a later boot repairs what the files lost
+    /// (``recover(_:lostWrites:)``, ``verifySessionFiles(_:)``). Only where `syncfs` exists:
+    /// elsewhere a durable process could not tell which files to sync, so every checkpoint syncs.
     private func checkpoint(_ image: IndexImage) throws(StoreError) {
         // Every logged save's file first: the log is emptied below.
         try effects?.drain()
         let sync = durabilityMode.syncs || durableRecordsLogged || !POSIX.syncsFileSystem
+        let marker = sync ? nil : try unsyncedMarker()
         if sync {
             // The log first: the catalog must not get ahead of a record a crash could still lose.
             try io.syncData(journalFD, path: journalPath)
-        } else if !FileManager.default.fileExists(atPath: unsyncedPath) {
-            try io.writeAtomically([], to: unsyncedPath, directory: directory, sync: true)
+        } else if marker == nil {
+            try writeUnsyncedMarker()
         }
         try catalog.append(dirty, all: image.records)
         if sync {
@@ -804,8 +834,21 @@ public final class FileBackend: StorageBackend, IndexRestoring, NonBlockingWrite
         // records that the snapshot would hide from a later opener.
         try io.pwriteAll(journalFD, Journal.publishedEnd(0), at: Journal.endOffset, path: journalPath)
         try writeSnapshot(generation: generation + 1, image: image, sync: sync)
-        try resetJournal(generation: generation + 1, sync: sync)
+        try resetJournal(generation: generation + 1)
+        // An earlier boot's marker (this is the checkpoint of an open that repaired what it lost)
+        // becomes this boot's only now: until the repair is kept, every opener repeats it.
+        if let marker, marker != Journal.currentBootID { try writeUnsyncedMarker() }
         durability?.noteSynced(DurabilityTicket(generation: generation, offset: position))
+    }
+
+    /// Writes the `unsynced` marker with this boot's id, durably.
+    private func writeUnsyncedMarker() throws(StoreError) {
+        try io.writeAtomically(Array(Journal.currentBootID.utf8), to: unsyncedPath, directory: directory, sync: true)
+    }
+
+    /// The boot id in the `unsynced` marker (empty if it holds none); `nil` when there is no marker.
+    private func unsyncedMarker() throws(StoreError) -> String? {
+        try io.readFile(unsyncedPath, followLinks: false).map { String(decoding: $0, as: UTF8.self) }
     }
 
     /// In durable mode, when a checkpoint left its writes unsynced (the marker is there): syncs

@@ -15,10 +15,11 @@ import Foundation
 enum Journal {
     static let headerSize = 64
     static let recordPrefix = 24
-    /// 2 since the header publishes the log's end; a version 1 header is read and rewritten as
-    /// version 2 at open, so that a library that does not publish ends refuses the store
-    /// (`unsupported_format`) instead of writing unseen by mapped readers.
-    static let version: UInt32 = 2
+    /// 3 since a checkpoint in buffered mode may leave its writes unsynced (the `unsynced`
+    /// marker); 2 since the header publishes the log's end. A version 1 or 2 header is read and
+    /// rewritten as the current version at open, so that a library that ignores the marker or
+    /// does not publish ends refuses the store (`unsupported_format`) instead of writing.
+    static let version: UInt32 = 3
     /// The flags' first byte, whose bit 0 says the record is applied (written alone, as `1`).
     static let appliedFlagOffset = 4
     /// The flag of a record logged in buffered mode. Records without it (also those of versions
@@ -37,7 +38,7 @@ enum Journal {
         var bootID: String
         /// The published end of the log (0 in a header from before it was published).
         var end = 0
-        /// The version the header was written with (1 or 2); encoding always writes ``version``.
+        /// The version the header was written with (1 to 3); encoding always writes ``version``.
         var version = Journal.version
     }
 
@@ -73,7 +74,7 @@ enum Journal {
         var r = ByteReader(bytes)
         guard (try? r.u32()) == fileMagic else { return nil }
         let found = (try? r.u32()) ?? 0
-        guard found == version || found == 1 else { throw .unsupportedFormat(path: "journal", found: "journal v\(found)") }
+        guard (1...version).contains(found) else { throw .unsupportedFormat(path: "journal", found: "journal v\(found)") }
         let generation = (try? r.u64()) ?? 0
         let boot = bytes[16..<endOffset].prefix { $0 != 0 }
         var r2 = ByteReader(bytes, from: endOffset)

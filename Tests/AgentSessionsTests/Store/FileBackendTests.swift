@@ -372,8 +372,8 @@ struct FileBackendTests {
         let bytes = try #require(FileManager.default.contents(atPath: dir.path + "/journal"))
         let header = try #require(try Journal.decodeHeader(Array(bytes)))
         #expect(header.version == Journal.version && header.end == bytes.count)
-        patch(version: 3, end: bytes.count)
-        #expect(throws: StoreError.unsupportedFormat(path: "journal", found: "journal v3")) {
+        patch(version: 4, end: bytes.count)
+        #expect(throws: StoreError.unsupportedFormat(path: "journal", found: "journal v4")) {
             try FileBackend(directory: dir.path, durability: .buffered).open()
         }
     }
