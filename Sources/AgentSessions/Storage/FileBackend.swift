@@ -464,7 +464,7 @@ public final class FileBackend: StorageBackend, IndexRestoring, NonBlockingWrite
                   let size = (try? FileManager.default.attributesOfItem(atPath: sessionPath(id)))?[.size] as? Int,
                   size != old.byteSize else { continue }
             var derived = try derive(id)
-            if derived == nil, try cutToCompleteLines(id) { derived = try derive(id) }
+            if derived == nil, try cutToCompleteLines(sessionPath(id)) < size { derived = try derive(id) }
             guard var m = derived else {
                 try quarantineIfMovable(sessionPath(id), reason: "session file is \(size) bytes, not \(old.byteSize), and its lines cannot be parsed")
                 files.index[id] = nil
@@ -487,15 +487,11 @@ public final class FileBackend: StorageBackend, IndexRestoring, NonBlockingWrite
         }
     }
 
-    /// Cuts session `id`'s file after its last `\n` when something follows it (a torn last line);
-    /// returns whether it did.
-    private func cutToCompleteLines(_ id: String) throws(StoreError) -> Bool {
-        let path = sessionPath(id)
-        guard let bytes = try io.readFile(path, followLinks: false), bytes.last != UInt8(ascii: "\n") else { return false }
-        let fd = try POSIX.open(path, O_WRONLY | O_NOFOLLOW)
+    /// ``FileIO/cutToCompleteLines(_:path:)`` on the session file at `path`.
+    private func cutToCompleteLines(_ path: String) throws(StoreError) -> Int {
+        let fd = try POSIX.open(path, O_RDWR | O_NOFOLLOW)
         defer { POSIX.close(fd) }
-        try POSIX.truncate(fd, to: bytes.lastIndex(of: UInt8(ascii: "\n")).map { $0 + 1 } ?? 0, path: path)
-        return true
+        return try io.cutToCompleteLines(fd, path: path)
     }
 
     private func quarantine(_ path: String, reason: String) throws(StoreError) {
@@ -788,9 +784,10 @@ public final class FileBackend: StorageBackend, IndexRestoring, NonBlockingWrite
                 guard lostWrites else {
                     throw .corrupted(path: path, reason: "file has \(size) bytes, the log expects \(offset)", quarantinedAt: nil)
                 }
-                at = try io.readFile(path, followLinks: false)?.lastIndex(of: UInt8(ascii: "\n")).map { $0 + 1 } ?? 0
+                at = try cutToCompleteLines(path)
+            } else if size > offset {
+                try POSIX.truncate(fd, to: offset, path: path)  // a torn or unacknowledged tail
             }
-            if size > at { try POSIX.truncate(fd, to: at, path: path) }  // a torn or unacknowledged tail
             try io.pwriteAll(fd, lines, at: at, path: path)
         case .update:
             break

@@ -65,6 +65,17 @@ struct FileIO: Sendable {
         if sync { try syncDirectory(directory) }
     }
 
+    /// Cuts the file open (readable and writable) at `fd` after its last `\n` when something
+    /// follows it (a torn last line: a write cut short by a crash or a power loss).
+    /// - Returns: the length of its complete lines (the file's size when nothing was cut).
+    func cutToCompleteLines(_ fd: Int32, path: String) throws(StoreError) -> Int {
+        let size = try POSIX.size(fd, path: path)
+        guard size > 0, try pread(fd, count: 1, at: size - 1, path: path) != [UInt8(ascii: "\n")] else { return size }
+        let end = try pread(fd, count: size, at: 0, path: path).lastIndex(of: UInt8(ascii: "\n")).map { $0 + 1 } ?? 0
+        try POSIX.truncate(fd, to: end, path: path)
+        return end
+    }
+
     /// Reads a whole file; `nil` if it does not exist. With `followLinks: false`, a symbolic
     /// link is refused (`ELOOP`) rather than followed.
     func readFile(_ path: String, followLinks: Bool = true) throws(StoreError) -> [UInt8]? {

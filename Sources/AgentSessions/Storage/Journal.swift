@@ -25,8 +25,9 @@ enum Journal {
     /// The flag of a record logged in buffered mode. Records without it (also those of versions
     /// before it) are made durable by the checkpoint that ends their log.
     private static let bufferedFlag: UInt32 = 1 << 8
-    /// Where the header holds the generation and the published end of the log.
+    /// Where the header holds the generation, the boot id and the published end of the log.
     static let generationOffset = 8
+    static let bootIDOffset = 16
     static let endOffset = 56
     private static let fileMagic: UInt32 = 0x4C4A_5341  // "ASJL" little-endian
     private static let recordMagic: UInt32 = 0x524A_5341  // "ASJR"
@@ -55,7 +56,7 @@ enum Journal {
         w.u32(fileMagic)
         w.u32(version)
         w.u64(header.generation)
-        w.bytes.append(contentsOf: header.bootID.utf8.prefix(endOffset - 16))
+        w.bytes.append(contentsOf: header.bootID.utf8.prefix(endOffset - bootIDOffset))
         w.bytes.append(contentsOf: [UInt8](repeating: 0, count: endOffset - w.bytes.count))
         w.u64(UInt64(header.end))
         return w.bytes
@@ -76,7 +77,7 @@ enum Journal {
         let found = (try? r.u32()) ?? 0
         guard (1...version).contains(found) else { throw .unsupportedFormat(path: "journal", found: "journal v\(found)") }
         let generation = (try? r.u64()) ?? 0
-        let boot = bytes[16..<endOffset].prefix { $0 != 0 }
+        let boot = bytes[bootIDOffset..<endOffset].prefix { $0 != 0 }
         var r2 = ByteReader(bytes, from: endOffset)
         let end = Int(clamping: (try? r2.u64()) ?? 0)
         return Header(generation: generation, bootID: String(decoding: boot, as: UTF8.self), end: end, version: found)

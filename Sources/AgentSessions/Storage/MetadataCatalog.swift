@@ -89,7 +89,7 @@ struct MetadataCatalog {
             return try rewrite(records)
         }
         defer { POSIX.close(fd) }
-        let end = try completeLinesEnd(fd)
+        let end = try io.cutToCompleteLines(fd, path: path)  // a torn last line: a checkpoint that died while appending
         let live = metadataLines > 0 ? records.count * metadataBytes / metadataLines : end
         if end == 0 || end + bytes.count > 2 * live + (1 << 20) {
             try rewrite(records)
@@ -102,16 +102,5 @@ struct MetadataCatalog {
     /// sessions that no later checkpoint changes).
     private func rewrite(_ records: [SessionMetadata]) throws(StoreError) {
         try io.writeAtomically(records.flatMap(MetadataFile.encode), to: path, directory: directory, sync: true)
-    }
-
-    /// The length of the file's complete lines; a torn last line (a checkpoint that died while
-    /// appending, so its snapshot was never written) is cut off.
-    private func completeLinesEnd(_ fd: Int32) throws(StoreError) -> Int {
-        let size = try POSIX.size(fd, path: path)
-        guard size > 0, try io.pread(fd, count: 1, at: size - 1, path: path) != [UInt8(ascii: "\n")] else { return size }
-        let bytes = try io.pread(fd, count: size, at: 0, path: path)
-        let end = bytes.lastIndex(of: UInt8(ascii: "\n")).map { $0 + 1 } ?? 0
-        try POSIX.truncate(fd, to: end, path: path)
-        return end
     }
 }

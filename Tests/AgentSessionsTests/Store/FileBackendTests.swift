@@ -191,6 +191,12 @@ struct FileBackendTests {
         if let length { #expect(ftruncate(fd, off_t(length)) == 0) }
     }
 
+    /// Makes the journal's header name another boot of the machine, as after a reboot.
+    static func patchBootID(_ dir: String) {
+        let field = Journal.endOffset - Journal.bootIDOffset
+        patchJournal(dir, at: Journal.bootIDOffset, Array("another-boot".utf8) + [UInt8](repeating: 0, count: field - 12))
+    }
+
     @Test("every write publishes the log's end in the header; an end that is not the reader's position sends it to the log")
     func publishedEnd() throws {
         let dir = TemporaryDirectory()
@@ -297,7 +303,7 @@ struct FileBackendTests {
         #endif
         // A power loss took the file's bytes (only the log is synced), not the applied flag.
         try Data().write(to: URL(fileURLWithPath: dir.path + "/sessions/a.jsonl"))
-        Self.patchJournal(dir.path, at: 16, Array("another-boot".utf8) + [UInt8](repeating: 0, count: 28))
+        Self.patchBootID(dir.path)
         #expect(try FileBackend(directory: dir.path).open() == [a])
         #expect(FileManager.default.contents(atPath: dir.path + "/sessions/a.jsonl") == Data(lines))
     }

@@ -30,7 +30,7 @@ struct UnsyncedCheckpointTests {
 
     /// What a power loss and a reboot leave: the journal header and the marker name another boot.
     static func reboot(_ dir: TemporaryDirectory) throws {
-        FileBackendTests.patchJournal(dir.path, at: 16, Array("another-boot".utf8) + [UInt8](repeating: 0, count: 28))
+        FileBackendTests.patchBootID(dir.path)
         if marked(dir) { try Data("another-boot".utf8).write(to: URL(fileURLWithPath: dir.path + "/unsynced")) }
     }
 
