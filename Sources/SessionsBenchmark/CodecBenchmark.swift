@@ -7,8 +7,10 @@ import Foundation
 /// - `parse`: bytes → `JSONValue` (ours) and bytes → `JSONSerialization.jsonObject` (Foundation);
 /// - `serialize`: value → compact bytes, ours (`write(into:)` into a reused, reserved buffer)
 ///   and Foundation's (`JSONSerialization.data(withJSONObject:)`);
+/// - `scan`: per session file, what a save does before it logs (`StoredFacts.scanning`:
+///   validate every line, decode the few the metadata needs), in MB/s of session text;
 /// - `session`: per session file, `MessageReader.read` + `Session.summarize` + re-serialising
-///   every message (the store's ingest path), p50/p99 in microseconds.
+///   every message (the parse-everything path), p50/p99 in microseconds.
 /// It also checks that our re-serialisation is byte-identical to every input line.
 ///
 /// Throughput is input (or output) bytes / seconds, in MB/s with MB = 10^6 bytes, best of
@@ -69,6 +71,19 @@ enum CodecBenchmark {
             }
         }
 
+        // The save path: validate and derive the metadata from the text.
+        if let bad = files.firstIndex(where: { StoredFacts.scanning($0) == nil }) {
+            Bench.log("session \(names[bad]) is not in the stored form")
+            return 1
+        }
+        let scanSeconds = best(of: iterations) {
+            var count = 0
+            for file in files { count &+= StoredFacts.scanning(file)?.messages.count ?? 0 }
+            return count
+        }
+        let sessionBytes = files.reduce(0) { $0 + $1.count }
+        emit(["op": "codec_scan", "bytes": sessionBytes, "seconds": scanSeconds, "mb_per_sec": mbps(sessionBytes, scanSeconds), "iterations": iterations])
+        if arguments.contains("--scan-only") { return mismatches == 0 ? 0 : 1 }
         if arguments.contains("--session-only") {
             sessionBenchmark(files)
             return mismatches == 0 ? 0 : 1

@@ -8,7 +8,8 @@ let usage = """
     usage: sessions-bench <subcommand> [arguments]
 
     subcommands:
-      codec CORPUS_DIR [--iterations N]        JSON parse/serialise throughput (ours and Foundation's)
+      codec CORPUS_DIR [--iterations N]        JSON parse/serialise throughput (ours and Foundation's), the
+                                               save path's scan (codec_scan; --scan-only: that alone)
       write CORPUS_DIR STORE_DIR [--subset]    workload process 1 (WORKLOAD.md §4) into STORE_DIR/D and STORE_DIR/B
       read  CORPUS_DIR STORE_DIR [--subset]    workload process 2 on STORE_DIR/B
       open  CORPUS_DIR STORE_DIR               open STORE_DIR/B and run queries[0] only (for open_process)

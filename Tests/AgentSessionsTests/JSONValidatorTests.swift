@@ -54,6 +54,40 @@ struct JSONValidatorTests {
         Self.expectSameVerdict(bytes)
     }
 
+    /// The string scan reads eight bytes at a time and jumps to the first byte that ends a plain
+    /// run; the parser and the validator share it, so they are checked here against what the
+    /// text says, with that byte at every offset of a word (and past the last whole word).
+    @Test("a quote, an escape, a control byte or bad UTF-8 is found at every offset of a word", arguments: 0..<20)
+    func specialByteAtEveryOffset(_ offset: Int) throws {
+        let plain = [UInt8](repeating: UInt8(ascii: "a"), count: offset)
+        let tail = Array("bcdefghijklmnopq".utf8)
+        func string(_ middle: [UInt8]) -> [UInt8] { [0x22] + plain + middle + tail + [0x22] }
+        // Accepted, with the right value.
+        let cases: [([UInt8], String)] = [
+            ([0x5C, 0x22], "\""), ([0x5C, 0x6E], "\n"), ([0x5C, 0x75, 0x30, 0x30, 0x65, 0x39], "é"), ([0xC3, 0xA9], "é"),
+            ([0xE2, 0x86, 0x92], "→"), ([], ""),
+        ]
+        for (middle, decoded) in cases {
+            let text = string(middle)
+            #expect(Self.validate(text) == nil)
+            let value = try JSONValue(parsing: text)
+            #expect(value.stringValue == String(repeating: "a", count: offset) + decoded + "bcdefghijklmnopq")
+        }
+        // Rejected at the byte itself (1 is the opening quote).
+        let rejected: [([UInt8], JSONParseError.Code)] = [([0x01], .controlCharacterInString), ([0x0A], .controlCharacterInString),
+                                                          ([0xFF], .invalidUTF8), ([0xC3, 0x28], .invalidUTF8)]
+        for (middle, code) in rejected {
+            let text = string(middle)
+            let expected = JSONParseError(code: code, offset: 1 + offset)
+            #expect(Self.validate(text) == expected)
+            #expect(Self.parse(text) == expected)
+        }
+        // A quote ends the string there: what follows is trailing data.
+        let early = string([0x22])
+        #expect(Self.parse(early) == JSONParseError(code: .trailingData, offset: 2 + offset))
+        #expect(Self.validate(early) == JSONParseError(code: .trailingData, offset: 2 + offset))
+    }
+
     @Test("the nesting limit: at the limit accepted, one deeper rejected at the same offset")
     func nesting() {
         let limit = JSONValue.maximumNestingDepth

@@ -279,15 +279,25 @@ struct JSONParser: ~Copyable {
     }
 
 
-    /// Advances eight bytes at a time while none is a quote, a backslash or a control byte,
-    /// or-ing the bytes passed into `high` (its top bits then say whether any was non-ASCII).
+    /// Advances, eight bytes at a time while eight are left, to the first quote, backslash or
+    /// control byte, or-ing the bytes passed into `high` (its top bits then say whether any was
+    /// non-ASCII). The position is kept in a local: the loop would otherwise store and reload
+    /// `pos` every word.
     @inline(__always)
     private mutating func skipPlainWords(_ high: inout UInt64) {
-        while pos &+ 8 <= end {
-            let word = UnsafeRawPointer(base + pos).loadUnaligned(as: UInt64.self)
-            if JSONWordScan.needsEscape(word) { return }
+        var p = pos
+        defer { pos = p }
+        while p &+ 8 <= end {
+            let word = UInt64(littleEndian: UnsafeRawPointer(base + p).loadUnaligned(as: UInt64.self))
+            let special = JSONWordScan.specialBytes(word)
+            if special != 0 {
+                let plain = special.trailingZeroBitCount &>> 3  // the bytes before the first special one
+                high |= word & ~(UInt64.max &<< (plain &* 8))
+                p &+= plain
+                return
+            }
             high |= word
-            pos &+= 8
+            p &+= 8
         }
     }
 
@@ -392,6 +402,11 @@ struct JSONParser: ~Copyable {
             j < n && bytes[j] >= lo && bytes[j] <= hi
         }
         while i < n {
+            // ASCII eight bytes at a time.
+            while i &+ 8 <= n, UnsafeRawPointer(bytes.baseAddress! + i).loadUnaligned(as: UInt64.self) & 0x8080_8080_8080_8080 == 0 {
+                i &+= 8
+            }
+            guard i < n else { break }
             let b = bytes[i]
             switch b {
             case 0x00...0x7F:
@@ -557,7 +572,10 @@ struct JSONParser: ~Copyable {
             return 0
         }
         func equal(_ key: StaticString) -> Bool {
-            UnsafeBufferPointer(start: key.utf8Start, count: key.utf8CodeUnitCount).elementsEqual(text)
+            guard key.utf8CodeUnitCount == text.count else { return false }
+            let bytes = key.utf8Start
+            for i in 0..<text.count where bytes[i] != text[i] { return false }
+            return true
         }
         return (equal(keys.0) ? 1 : 0) | (equal(keys.1) ? 2 : 0)
     }

@@ -1,6 +1,6 @@
 /// What the store derives from a session's messages for its metadata: the cost (``SessionCost``),
 /// the turn count (assistant messages), the model and the summary (``Session/summarize(_:)-([Message])``).
-struct StoredFacts: Equatable {
+package struct StoredFacts: Equatable {
     var cost: Double
     var turnCount: Int
     var model: String?
@@ -26,7 +26,7 @@ extension StoredFacts {
     /// until the model and a text are known,
     /// and any line whose type or content cannot be told from its text. Gives the same facts as
     /// ``init(_:)`` on the parsed messages.
-    static func scanning(_ text: [UInt8]) -> (messages: [Message], facts: StoredFacts)? {
+    package static func scanning(_ text: [UInt8]) -> (messages: [Message], facts: StoredFacts)? {
         guard text.first == UInt8(ascii: "{"), text.last == UInt8(ascii: "\n") else { return nil }
         var parser = JSONParser()  // for the second pass over a user line's message
         var messages: [Message] = []
