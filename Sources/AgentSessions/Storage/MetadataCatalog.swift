@@ -71,6 +71,12 @@ struct MetadataCatalog {
     /// the file system next); a rewrite is, before its rename.
     func append(_ changes: [String: SessionMetadata?], all records: [SessionMetadata]) throws(StoreError) {
         guard !changes.isEmpty else { return }
+        let fd: Int32
+        do { fd = try POSIX.open(path, O_RDWR | O_NOFOLLOW) } catch {
+            guard case .storageFailure(_, _, ENOENT) = error else { throw error }
+            return try rewrite(records)  // before encoding the changes, which it would not use
+        }
+        defer { POSIX.close(fd) }
         var bytes: [UInt8] = []
         var metadataBytes = 0, metadataLines = 0
         for id in changes.keys.sorted() {
@@ -83,12 +89,6 @@ struct MetadataCatalog {
                 bytes += MetadataFile.deletionLine(id)
             }
         }
-        let fd: Int32
-        do { fd = try POSIX.open(path, O_RDWR | O_NOFOLLOW) } catch {
-            guard case .storageFailure(_, _, ENOENT) = error else { throw error }
-            return try rewrite(records)
-        }
-        defer { POSIX.close(fd) }
         let end = try io.cutToCompleteLines(fd, path: path)  // a torn last line: a checkpoint that died while appending
         let live = metadataLines > 0 ? records.count * metadataBytes / metadataLines : end
         if end == 0 || end + bytes.count > 2 * live + (1 << 20) {
