@@ -170,11 +170,17 @@ public final class FileBackend: StorageBackend, IndexRestoring, NonBlockingWrite
         // Unsynced writes of an earlier boot: the machine restarted since, and they may be lost.
         let marker = try unsyncedMarker()
         let lostWrites = marker.map { $0 != Journal.currentBootID } ?? false
-        var records = try recover(readHeader(), lostWrites: lostWrites)
+        let header = try readHeader()
+        var records = try recover(header, lostWrites: lostWrites)
+        // A log of an older version (its records' checksums have no generation) is replaced by
+        // a checkpoint, which writes this version's header: until then its header stays as it was.
+        let upgrading = header.map { $0.version < Journal.version } ?? false
         if lostWrites {
             // The checkpoint keeps the fixes, then removes the marker (if it syncs) or makes it
             // this boot's: only then does a later open stop checking.
             records = try verifySessionFiles(records.records)
+        }
+        if lostWrites || upgrading {
             try checkpoint(records)
         } else if marker != nil {
             try syncIfUnsynced()
@@ -214,21 +220,24 @@ public final class FileBackend: StorageBackend, IndexRestoring, NonBlockingWrite
         if let snapshot, header == nil || snapshot.generation > header!.generation {
             // A checkpoint wrote its snapshot and stopped before emptying the log (or the log is
             // missing): the snapshot already holds everything.
-            try resetJournal(generation: snapshot.generation)
+            try restartJournal(generation: snapshot.generation)
             return (snapshot.records, snapshot.orders)
         }
         guard let header else {
             var files = try scanSessionFiles()
-            try resetJournal(generation: (snapshot?.generation ?? 0) + 1)
+            try restartJournal(generation: (snapshot?.generation ?? 0) + 1)  // empty, or not a journal
             try resolveOrphans(&files)  // after the reset, which forgets what changed: these go to the catalog
             return (Array(files.index.values), nil)
         }
         generation = header.generation
+        position = Journal.headerSize
         let rebooted = header.bootID != Journal.currentBootID
         let size = try POSIX.size(journalFD, path: journalPath)
-        if let snapshot, snapshot.generation == header.generation, size == Journal.headerSize, !rebooted {
-            // The common open after a clean close: the snapshot is the whole index.
-            position = size
+        let end = try logEnd(published: header.end, version: header.version)
+        if let snapshot, snapshot.generation == header.generation, end == Journal.headerSize, !rebooted {
+            // The common open (after a clean close, or while other processes have logged nothing
+            // since their last checkpoint): the snapshot is the whole index.
+            position = end
             try refresh(header)
             return (snapshot.records, snapshot.orders)
         }
@@ -238,8 +247,9 @@ public final class FileBackend: StorageBackend, IndexRestoring, NonBlockingWrite
         } else {
             files = try scanSessionFiles()
         }
-        let bytes = try io.pread(journalFD, count: size - Journal.headerSize, at: Journal.headerSize, path: journalPath)
-        let (records, validEnd) = Journal.decodeRecords(bytes, base: Journal.headerSize)
+        let bytes = try io.pread(journalFD, count: end - Journal.headerSize, at: Journal.headerSize, path: journalPath)
+        let (records, validEnd) = Journal.decodeRecords(
+            bytes, base: Journal.headerSize, seed: Journal.checksumSeed(generation: generation, version: header.version))
         for record in records {
             apply(record.mutation, to: &files.index)
             if !record.buffered { durableRecordsLogged = true }
@@ -248,14 +258,17 @@ public final class FileBackend: StorageBackend, IndexRestoring, NonBlockingWrite
             if rebooted || !record.applied, try !applyRecovering(record, lostWrites: lostWrites) { files.index[record.mutation.id] = nil }
             if case .delete(let id) = record.mutation { files.lineFiles.remove(id) } else { files.lineFiles.insert(record.mutation.id) }
         }
-        if validEnd < size { try POSIX.truncate(journalFD, to: validEnd, path: journalPath) }
+        // A torn record goes; after a reboot, everything past the log too: a power loss may have
+        // kept records of this generation written after one it lost (none acknowledged).
+        if validEnd < end || rebooted && validEnd < size { try POSIX.truncate(journalFD, to: validEnd, path: journalPath) }
         position = validEnd
         if snapshot?.generation != header.generation { try resolveOrphans(&files) }
         if rebooted {
-            // A new header for this boot (current version, our end) replaces the old one.
+            // A new header for this boot, with our end, replaces the old one (of the same version:
+            // an older log is replaced by a checkpoint, after this).
             try io.syncFileSystem(journalFD, paths: records.map { sessionPath($0.mutation.id) }, directories: [sessionsDirectory])
-            try io.pwriteAll(journalFD, Journal.encode(Journal.Header(generation: generation, bootID: Journal.currentBootID, end: position)),
-                                at: 0, path: journalPath)
+            let renewed = Journal.Header(generation: generation, bootID: Journal.currentBootID, end: position, version: header.version)
+            try io.pwriteAll(journalFD, Journal.encode(renewed), at: 0, path: journalPath)
             try io.syncData(journalFD, path: journalPath)
         } else {
             try refresh(header)
@@ -278,17 +291,10 @@ public final class FileBackend: StorageBackend, IndexRestoring, NonBlockingWrite
         }
     }
 
-    /// At open: rewrites an older version's header as the current version (keeping its
-    /// generation and boot id), or
-    /// publishes our position if the header's end differs.
+    /// At open: publishes our position if the header's end differs (a version 1 header has
+    /// none).
     private func refresh(_ header: Journal.Header) throws(StoreError) {
-        if header.version != Journal.version {
-            var upgraded = header  // encoded as the current version
-            upgraded.end = position
-            try io.pwriteAll(journalFD, Journal.encode(upgraded), at: 0, path: journalPath)
-        } else if header.end != position {
-            try publishEnd()
-        }
+        if header.end != position { try publishEnd() }
     }
 
     /// Writes our log position into the header as the end of the log, so that other processes'
@@ -308,7 +314,7 @@ public final class FileBackend: StorageBackend, IndexRestoring, NonBlockingWrite
     /// record then overwrites blocks the file already has, so its `fdatasync` writes no size
     /// change or allocation. The zeros go past the file's end only, never over a record. Best
     /// effort: a failure (a full disk) cuts off what it wrote, and readers take zeros past the
-    /// log as its end (``logEnd()``).
+    /// log as its end (``logEnd(published:version:)``).
     private func preallocate() {
         guard let size = try? POSIX.size(journalFD, path: journalPath) else { return }
         let start = max(size, position), target = position + Self.preallocation
@@ -320,30 +326,44 @@ public final class FileBackend: StorageBackend, IndexRestoring, NonBlockingWrite
         }
     }
 
-    /// Where the log ends, for following it: the published end when zeros follow it (the
-    /// preallocated tail), else the journal file's end (records of a writer that died before
-    /// publishing them, or an end not published, as while a checkpoint writes a new header).
-    /// Call with the lock held.
-    private func logEnd() throws(StoreError) -> Int {
+    /// Where the log ends, for following it from ``position``: the `published` end, unless a
+    /// record of this generation may start there (records of a writer that died before
+    /// publishing them, or an end not published, as while a checkpoint writes a new header):
+    /// then the journal file's end. What follows the published end is otherwise zeros (durable
+    /// mode's preallocation), what is left of an earlier generation's records (from any byte of
+    /// one), or nothing. Call with the lock held.
+    /// - Parameter version: the log's version (before 4 any record magic counts: such a log
+    ///   was truncated at every checkpoint).
+    private func logEnd(published: Int, version: UInt32 = Journal.version) throws(StoreError) -> Int {
         let size = try POSIX.size(journalFD, path: journalPath)
-        let published = try publishedHeader()?.end ?? 0
-        guard published >= position, published <= size - 4 else { return size }
-        let next = try io.pread(journalFD, count: 4, at: published, path: journalPath)
-        return next == [0, 0, 0, 0] ? published : size
+        guard published >= position, published <= size else { return size }
+        guard size - published >= Journal.recordPrefix else { return published }
+        let prefix = try io.pread(journalFD, count: Journal.recordPrefix, at: published, path: journalPath)
+        return Journal.mayStartRecord(prefix, generation: generation, version: version) ? size : published
     }
 
-    private func resetJournal(generation newGeneration: UInt64) throws(StoreError) {
-        // Never shorter than the header: other processes have it mapped (a page past the end of
-        // a file cannot be read). Until the new header lands, the old one (and, if this stops
-        // here, the newer snapshot) describe the same index.
-        // The new header says end 0 first (no position is 0), so a reader that sees the old
-        // generation with the new header's end cannot mistake it for "nothing changed"; the end is
-        // published just after.
+    /// Starts generation `newGeneration` over an empty file (but for its header's 64 bytes): when
+    /// the file may already hold records of that generation, written after a header of it that
+    /// a crash then lost (a checkpoint finished again, or a header that is missing or damaged),
+    /// which the new log could otherwise run into.
+    private func restartJournal(generation newGeneration: UInt64) throws(StoreError) {
         try POSIX.truncate(journalFD, to: Journal.headerSize, path: journalPath)
+        try resetJournal(generation: newGeneration)
+    }
+
+    /// Starts generation `newGeneration`: a new header, synced. The file keeps its length: the
+    /// new records overwrite the old ones on pages it already has, and an old record fails the
+    /// new generation's checksum (``Journal``).
+    private func resetJournal(generation newGeneration: UInt64) throws(StoreError) {
+        // Until the new header lands, the old one (and, if this stops here, the newer snapshot)
+        // describe the same index. The new header says end 0 first (no position is 0), so a
+        // reader that sees the old generation with the new header's end cannot mistake it for
+        // "nothing changed"; the end is published just after.
         try io.pwriteAll(journalFD, Journal.encode(Journal.Header(generation: newGeneration, bootID: Journal.currentBootID, end: 0)),
-                            at: 0, path: journalPath)
-        // Synced even by a checkpoint that syncs nothing else (a few bytes): a new header whose
-        // truncation was lost would make the old generation's records look like the new one's.
+                         at: 0, path: journalPath)
+        // Synced even by a checkpoint that syncs nothing else (a few bytes): no record of the new
+        // generation may reach the disk while a crash could still leave the old header (an opener
+        // would then start the new generation again, over records of it).
         try io.syncData(journalFD, path: journalPath)
         try io.syncDirectory(directory)
         startGeneration(newGeneration)
@@ -558,7 +578,7 @@ public final class FileBackend: StorageBackend, IndexRestoring, NonBlockingWrite
         var starts: [Int] = []
         for mutation in mutations {
             starts.append(position + buffer.count)
-            Journal.encode(mutation, buffered: !durabilityMode.syncs, into: &buffer)
+            Journal.encode(mutation, buffered: !durabilityMode.syncs, generation: generation, into: &buffer)
         }
         do {
             try io.pwriteAll(journalFD, buffer, at: position, path: journalPath)
@@ -637,7 +657,7 @@ public final class FileBackend: StorageBackend, IndexRestoring, NonBlockingWrite
             // could write after it: finish the checkpoint, as an opener would (whatever generation
             // this process had followed).
             try syncIfUnsynced()  // first: if it fails, the next transaction comes back here
-            try resetJournal(generation: snapshot.generation)
+            try restartJournal(generation: snapshot.generation)
             return [.reset(snapshot.records)]
         }
         // Our generation with end 0: a checkpoint stopped before its snapshot (the follow publishes the end again).
@@ -656,10 +676,10 @@ public final class FileBackend: StorageBackend, IndexRestoring, NonBlockingWrite
     /// left by a checkpoint that stopped before its snapshot is replaced.
     private func followRecords() throws(StoreError) -> [StorageChange] {
         var changes: [StorageChange] = []
-        let size = try logEnd()
+        let size = try logEnd(published: publishedHeader()?.end ?? 0)
         if size > position {
             let bytes = try io.pread(journalFD, count: size - position, at: position, path: journalPath)
-            let (records, validEnd) = Journal.decodeRecords(bytes, base: position)
+            let (records, validEnd) = Journal.decodeRecords(bytes, base: position, seed: Journal.checksumSeed(generation: generation))
             for record in records {
                 if !record.buffered { durableRecordsLogged = true }
                 if !record.applied, try !applyRecovering(record) {

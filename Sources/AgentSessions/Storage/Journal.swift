@@ -8,23 +8,34 @@ import Foundation
 /// Readers map the header and compare generation and end with their own before doing any I/O.
 ///
 /// Record: magic `ASJR` (u32), flags (u32; bit 0 = its file effects are applied, bit 8 = logged
-/// in buffered mode, so a checkpoint need not make it durable), kind (u32),
-/// header length (u32), payload length (u32), CRC-32 (u32) of kind, lengths, header and
-/// payload; then the header (binary metadata, or the id for a delete) and the payload
-/// (message lines for save and append; for append the header ends with the file offset).
+/// in buffered mode, so a checkpoint need not make it durable, bits 16–31 = the low 16 bits of
+/// its generation), kind (u32), header length (u32), payload length (u32), CRC-32 (u32) of the
+/// generation (u64), kind, lengths, header and payload; then the header (binary metadata, or the
+/// id for a delete) and the payload (message lines for save and append; for append the header
+/// ends with the file offset).
+///
+/// A checkpoint does not truncate the file: the next generation's records overwrite the last
+/// one's, on pages the file already has (allocating page-cache pages cost a write about
+/// three times what copying into them does). A record of an earlier generation fails the
+/// checksum of the current one, so the log ends at the first record that is not of its
+/// generation, as it ends at a torn one.
 enum Journal {
     static let headerSize = 64
     static let recordPrefix = 24
-    /// 3 since a checkpoint in buffered mode may leave its writes unsynced (the `unsynced`
-    /// marker); 2 since the header publishes the log's end. A version 1 or 2 header is read and
-    /// rewritten as the current version at open, so that a library that ignores the marker or
-    /// does not publish ends refuses the store (`unsupported_format`) instead of writing.
-    static let version: UInt32 = 3
+    /// 4 since records carry their generation and checkpoints keep the file's length (a
+    /// library that truncates would still read old records past a new header as new); 3 since a
+    /// checkpoint in buffered mode may leave its writes unsynced (the `unsynced` marker); 2 since
+    /// the header publishes the log's end. An older header is read (its records without a
+    /// generation) and replaced at open, so that a library of an older version refuses the store
+    /// (`unsupported_format`) instead of writing.
+    static let version: UInt32 = 4
     /// The flags' first byte, whose bit 0 says the record is applied (written alone, as `1`).
     static let appliedFlagOffset = 4
     /// The flag of a record logged in buffered mode. Records without it (also those of versions
     /// before it) are made durable by the checkpoint that ends their log.
     private static let bufferedFlag: UInt32 = 1 << 8
+    /// Where the flags hold the low 16 bits of the record's generation (version 4).
+    private static let generationTagShift: UInt32 = 16
     /// Where the header holds the generation, the boot id and the published end of the log.
     static let generationOffset = 8
     static let bootIDOffset = 16
@@ -39,7 +50,8 @@ enum Journal {
         var bootID: String
         /// The published end of the log (0 in a header from before it was published).
         var end = 0
-        /// The version the header was written with (1 to 3); encoding always writes ``version``.
+        /// The version the header was written with (1 to 4); a header of an older version is kept
+        /// as it is until the checkpoint at open replaces its log.
         var version = Journal.version
     }
 
@@ -54,7 +66,7 @@ enum Journal {
     static func encode(_ header: Header) -> [UInt8] {
         var w = ByteWriter()
         w.u32(fileMagic)
-        w.u32(version)
+        w.u32(header.version)
         w.u64(header.generation)
         w.bytes.append(contentsOf: header.bootID.utf8.prefix(endOffset - bootIDOffset))
         w.bytes.append(contentsOf: [UInt8](repeating: 0, count: endOffset - w.bytes.count))
@@ -83,9 +95,18 @@ enum Journal {
         return Header(generation: generation, bootID: String(decoding: boot, as: UTF8.self), end: end, version: found)
     }
 
-    /// Appends the encoding of `mutation` to `out`, flagged as not yet applied, and as logged in
-    /// buffered mode when `buffered`.
-    static func encode(_ mutation: StorageMutation, buffered: Bool, into out: inout [UInt8]) {
+    /// What a record's checksum starts from in a log of `generation` written with `version`:
+    /// the CRC of the generation's eight bytes (version 4), or nothing (before).
+    static func checksumSeed(generation: UInt64, version: UInt32 = Journal.version) -> UInt32 {
+        guard version >= 4 else { return 0 }
+        var w = ByteWriter()
+        w.u64(generation)
+        return CRC32.checksum(w.bytes, from: 0, to: w.bytes.count)
+    }
+
+    /// Appends the encoding of `mutation` to `out` as a record of `generation`, flagged as not
+    /// yet applied, and as logged in buffered mode when `buffered`.
+    static func encode(_ mutation: StorageMutation, buffered: Bool, generation: UInt64, into out: inout [UInt8]) {
         var header = ByteWriter()
         let kind: Kind
         var payload: [UInt8] = []
@@ -101,11 +122,11 @@ enum Journal {
         }
         var prefix = ByteWriter()
         prefix.u32(recordMagic)
-        prefix.u32(buffered ? bufferedFlag : 0)
+        prefix.u32((buffered ? bufferedFlag : 0) | UInt32(truncatingIfNeeded: generation & 0xFFFF) << generationTagShift)
         prefix.u32(kind.rawValue)
         prefix.u32(UInt32(header.bytes.count))
         prefix.u32(UInt32(payload.count))
-        var crc = CRC32.checksum(prefix.bytes, from: 8, to: 20)
+        var crc = CRC32.checksum(prefix.bytes, from: 8, to: 20, seed: checksumSeed(generation: generation))
         crc = CRC32.checksum(header.bytes, from: 0, to: header.bytes.count, seed: crc)
         crc = CRC32.checksum(payload, from: 0, to: payload.count, seed: crc)
         prefix.u32(crc)
@@ -114,9 +135,20 @@ enum Journal {
         out.append(contentsOf: payload)
     }
 
+    /// Whether `prefix` (a record's first ``recordPrefix`` bytes) may start a record of
+    /// `generation` in a log of `version`: its magic, and from version 4 its generation tag,
+    /// match (only the checksum tells for sure).
+    static func mayStartRecord(_ prefix: [UInt8], generation: UInt64, version: UInt32 = Journal.version) -> Bool {
+        var r = ByteReader(prefix)
+        guard prefix.count >= recordPrefix, (try? r.u32()) == recordMagic, let flags = try? r.u32() else { return false }
+        return version < 4 || UInt64(flags >> generationTagShift) == generation & 0xFFFF
+    }
+
     /// Decodes the records in `bytes` (which start at file offset `base`) up to the first one
-    /// that is incomplete or fails its checksum; returns them and where the valid part ends.
-    static func decodeRecords(_ bytes: [UInt8], base: Int) -> (records: [Record], validEnd: Int) {
+    /// that is incomplete or fails its checksum (`seed`: ``checksumSeed(generation:version:)``
+    /// of the log's generation, which a record of another generation fails); returns them and
+    /// where the valid part ends.
+    static func decodeRecords(_ bytes: [UInt8], base: Int, seed: UInt32) -> (records: [Record], validEnd: Int) {
         var records: [Record] = []
         var position = 0
         while bytes.count - position >= recordPrefix {
@@ -129,7 +161,7 @@ enum Journal {
             let payloadStart = headerStart + Int(headerLength)
             let end = payloadStart + Int(payloadLength)
             guard end <= bytes.count else { break }
-            var check = CRC32.checksum(bytes, from: position + 8, to: position + 20)
+            var check = CRC32.checksum(bytes, from: position + 8, to: position + 20, seed: seed)
             check = CRC32.checksum(bytes, from: headerStart, to: end, seed: check)
             guard check == crc else { break }
             var h = ByteReader(bytes, from: headerStart, to: payloadStart)

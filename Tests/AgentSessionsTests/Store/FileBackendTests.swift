@@ -112,7 +112,7 @@ struct FileBackendTests {
             index.append(m)
             try Self.write(backend, [.save(m, lines: lines)], index: index)
         }
-        #expect(try FileManager.default.attributesOfItem(atPath: dir.path + "/journal")[.size] as? Int == Journal.headerSize)
+        #expect(try Self.journalEnd(dir.path).end == Journal.headerSize)  // the file keeps its length (journalReuse)
         let catalog = try #require(FileManager.default.contents(atPath: dir.path + "/metadata.jsonl"))
         #expect(catalog.split(separator: UInt8(ascii: "\n")).count == 5, "one line per checkpointed change")
         #expect(!FileManager.default.fileExists(atPath: dir.path + "/sessions/s3.meta.json"), "no file per session")
@@ -260,10 +260,13 @@ struct FileBackendTests {
             #expect((FileBackend.preallocation / 2...FileBackend.preallocation).contains(size - end))
             #expect(try two.poll() == [.upsert(m)])
         }
-        // Left without a clean close: the next opener reads the log, and cuts the zeros off.
+        // Left without a clean close: the next opener reads the log up to the zeros, and leaves
+        // them (only a torn record, or anything past the log after a reboot, is cut off).
         #expect(Self.sorted(try FileBackend(directory: dir.path).open()) == Self.sorted(saved + [late]))
         let reopened = try Self.journalEnd(dir.path)
-        #expect(reopened.end == reopened.size)
+        #expect(reopened.size - reopened.end >= FileBackend.preallocation / 2)
+        let reopenedTail = try #require(FileManager.default.contents(atPath: dir.path + "/journal")).dropFirst(reopened.end)
+        #expect(reopenedTail.allSatisfy { $0 == 0 })
     }
 
     @Test("a failed top-up of the zeros (a full disk) leaves the write acknowledged and the log as it was; the next write tops up", arguments: [ENOSPC, EIO])
@@ -357,31 +360,140 @@ struct FileBackendTests {
         #expect(try two.poll().isEmpty)
     }
 
-    @Test("a version 1 journal header (no published end) is rewritten as version 2 at open; an unknown version is refused")
-    func journalVersion() throws {
+    /// Rewrites the journal as a library of `version` (1 to 3) leaves it: that version in the
+    /// header (with no published end for version 1), and records whose checksums start afresh
+    /// and whose flags have no generation tag.
+    static func rewriteJournal(_ dir: String, asVersion version: UInt32) throws {
+        var bytes = Array(try #require(FileManager.default.contents(atPath: dir + "/journal")))
+        let end = try #require(try Journal.decodeHeader(bytes)).end
+        var offset = Journal.headerSize
+        func u32(_ at: Int) -> Int { Int(bytes[at]) | Int(bytes[at + 1]) << 8 | Int(bytes[at + 2]) << 16 | Int(bytes[at + 3]) << 24 }
+        while offset < end {
+            let recordEnd = offset + Journal.recordPrefix + u32(offset + 12) + u32(offset + 16)
+            bytes[offset + 6] = 0
+            bytes[offset + 7] = 0
+            var crc = CRC32.checksum(bytes, from: offset + 8, to: offset + 20)
+            crc = CRC32.checksum(bytes, from: offset + Journal.recordPrefix, to: recordEnd, seed: crc)
+            withUnsafeBytes(of: crc.littleEndian) { bytes.replaceSubrange(offset + 20..<offset + 24, with: $0) }
+            offset = recordEnd
+        }
+        withUnsafeBytes(of: version.littleEndian) { bytes.replaceSubrange(4..<8, with: $0) }
+        if version == 1 { bytes.replaceSubrange(Journal.endOffset..<Journal.headerSize, with: Journal.publishedEnd(0)) }
+        try Data(bytes).write(to: URL(fileURLWithPath: dir + "/journal"))
+    }
+
+    @Test("an older journal (its records' checksums without a generation) is replayed, then replaced at open by a checkpoint with a current header; an unknown version is refused",
+          arguments: [UInt32(1), 3])
+    func journalVersion(_ version: UInt32) throws {
         let dir = TemporaryDirectory()
         defer { dir.remove() }
-        let lines = jsonLines(0..<2)
-        let a = metadata("a", bytes: lines.count)
+        let lines = jsonLines(0..<2), more = jsonLines(2..<3)
+        let a = metadata("a", bytes: lines.count), b = metadata("b", messages: 2, bytes: lines.count + more.count)
         let one = FileBackend(directory: dir.path, durability: .buffered, checkpointThreshold: 1 << 30)
         _ = try one.open()
-        try Self.write(one, [.save(a, lines: lines)])
-        // As a library before version 2 left it: version 1, no end.
-        func patch(version: UInt32, end: Int) {
-            Self.patchJournal(dir.path, at: 4, withUnsafeBytes(of: version.littleEndian) { Array($0) })
-            Self.patchJournal(dir.path, at: Journal.endOffset, Journal.publishedEnd(end))
-        }
-        patch(version: 1, end: 0)
-        #expect(try Journal.decodeHeader(Array(try #require(FileManager.default.contents(atPath: dir.path + "/journal"))))?.version == 1)
+        try Self.write(one, [.save(a, lines: lines), .save(metadata("b", bytes: lines.count), lines: lines)])
+        try Self.write(one, [.append(b, lines: more, offset: lines.count)])
+        try Self.rewriteJournal(dir.path, asVersion: version)
         let two = FileBackend(directory: dir.path, durability: .buffered)
-        #expect(try two.open() == [a])
-        let bytes = try #require(FileManager.default.contents(atPath: dir.path + "/journal"))
-        let header = try #require(try Journal.decodeHeader(Array(bytes)))
-        #expect(header.version == Journal.version && header.end == bytes.count)
-        patch(version: 4, end: bytes.count)
-        #expect(throws: StoreError.unsupportedFormat(path: "journal", found: "journal v4")) {
+        #expect(Self.sorted(try two.open()) == [a, b])
+        #expect(try two.readMessages(b) == lines + more)
+        let journal = try #require(FileManager.default.contents(atPath: dir.path + "/journal"))
+        let header = try #require(try Journal.decodeHeader(Array(journal)))
+        #expect(header.version == Journal.version && header.end == Journal.headerSize)
+        // The checkpoint kept them: a third process sees them from the snapshot.
+        #expect(Self.sorted(try FileBackend(directory: dir.path, durability: .buffered).open()) == [a, b])
+        Self.patchJournal(dir.path, at: 4, withUnsafeBytes(of: (Journal.version + 1).littleEndian) { Array($0) })
+        #expect(throws: StoreError.unsupportedFormat(path: "journal", found: "journal v\(Journal.version + 1)")) {
             try FileBackend(directory: dir.path, durability: .buffered).open()
         }
+    }
+
+    /// The length of `mutation`'s log record.
+    static func recordLength(_ mutation: StorageMutation) -> Int {
+        var bytes: [UInt8] = []
+        Journal.encode(mutation, buffered: false, generation: 0, into: &bytes)
+        return bytes.count
+    }
+
+    /// The generation in the journal's header.
+    static func journalGeneration(_ dir: String) throws -> UInt64 {
+        let bytes = try #require(FileManager.default.contents(atPath: dir + "/journal"))
+        return try #require(try Journal.decodeHeader(Array(bytes))).generation
+    }
+
+    @Test("a checkpoint keeps the journal's length: the next generation's records overwrite the last one's, and a follower or an opener never takes an old record past the new log's end for a new one, even with its generation tag",
+          arguments: [Durability.durable, .buffered])
+    func journalReuse(_ durability: Durability) throws {
+        let dir = TemporaryDirectory()
+        defer { dir.remove() }
+        // Three versions of one session; the first and the third make records of one length.
+        let first = jsonLines(0..<3), second = jsonLines(10..<14), third = jsonLines(5..<8)
+        let v1 = metadata("a", messages: 3, bytes: first.count), v2 = metadata("a", updated: 2_000, messages: 4, bytes: second.count)
+        let v3 = metadata("a", updated: 3_000, messages: 3, bytes: third.count)
+        let r1 = StorageMutation.save(v1, lines: first), r2 = StorageMutation.save(v2, lines: second), r3 = StorageMutation.save(v3, lines: third)
+        let length = Self.recordLength
+        #expect(length(r1) == length(r3))  // so the old second record starts exactly where the new log ends
+        let threshold = Journal.headerSize + length(r1) + length(r2)
+        let writer = FileBackend(directory: dir.path, durability: durability, checkpointThreshold: threshold)
+        let follower = FileBackend(directory: dir.path, durability: durability)
+        _ = try writer.open()
+        _ = try follower.open()
+        try Self.write(writer, [r1, r2], index: [v2])  // reaches the threshold: a checkpoint
+        let (emptied, size) = try Self.journalEnd(dir.path)
+        #expect(emptied == Journal.headerSize && size >= threshold)  // a new header; the old records are still there
+        try Self.write(writer, [r3], index: [v3])  // logged over the first record, below the threshold
+        #expect(try Self.journalEnd(dir.path) == (end: Journal.headerSize + length(r1), size: size))
+        // The old record now even bears the new generation's tag: only its checksum tells it is old.
+        let tag = UInt16(truncatingIfNeeded: try Self.journalGeneration(dir.path))
+        Self.patchJournal(dir.path, at: Journal.headerSize + length(r1) + 6, withUnsafeBytes(of: tag.littleEndian) { Array($0) })
+
+        var followed: [String: SessionMetadata] = [:]
+        for change in try follower.poll() {
+            switch change {
+            case .reset(let all): followed = Dictionary(uniqueKeysWithValues: all.map { ($0.id, $0) })
+            case .upsert(let m): followed[m.id] = m
+            case .remove(let id): followed[id] = nil
+            }
+        }
+        #expect(followed == ["a": v3])
+        // The writer never closes (as if killed while publishing no end): the opener recovers
+        // from the snapshot and the log, which it reads to the file's end, old records included.
+        Self.patchJournal(dir.path, at: Journal.endOffset, Journal.publishedEnd(0))
+        let opener = FileBackend(directory: dir.path, durability: durability)
+        #expect(try opener.open() == [v3])
+        #expect(try opener.readMessages(v3) == third)
+        try opener.close(index: [v3])
+        #expect(try Self.journalEnd(dir.path).end == Journal.headerSize)
+        #expect(try FileBackend(directory: dir.path, durability: durability).open() == [v3])
+    }
+
+    @Test("a generation started again (its header lost after records of it were written) starts from an empty file: those records never follow the new log")
+    func restartedGeneration() throws {
+        let dir = TemporaryDirectory()
+        defer { dir.remove() }
+        let first = jsonLines(0..<3), second = jsonLines(10..<14), third = jsonLines(5..<8), fifth = jsonLines(0..<3, tag: "m")
+        let v1 = metadata("a", messages: 3, bytes: first.count), v2 = metadata("a", updated: 2_000, messages: 4, bytes: second.count)
+        let v3 = metadata("a", updated: 3_000, messages: 3, bytes: third.count)
+        let b = metadata("b", updated: 5_000, messages: 3, bytes: fifth.count)
+        var v4 = v3
+        v4.tags = ["stale"]
+        let r1 = StorageMutation.save(v1, lines: first), r2 = StorageMutation.save(v2, lines: second)
+        let r3 = StorageMutation.save(v3, lines: third), r5 = StorageMutation.save(b, lines: fifth)
+        #expect(Self.recordLength(r3) == Self.recordLength(r5))  // so the old update would start exactly where the new log ends
+        let writer = FileBackend(directory: dir.path, durability: .buffered,
+                                 checkpointThreshold: Journal.headerSize + Self.recordLength(r1) + Self.recordLength(r2))
+        _ = try writer.open()
+        try Self.write(writer, [r1, r2], index: [v2])  // a checkpoint: generation G, snapshot G
+        try Self.write(writer, [r3, .update(v4)], index: [v4])  // two records of G, below the threshold
+        // As a power loss can leave it when the new header had not reached the disk: the header of
+        // generation G - 1 with end 0 (its checkpoint under way), the snapshot of G, records of G.
+        let generation = try Self.journalGeneration(dir.path)
+        Self.patchJournal(dir.path, at: Journal.generationOffset, withUnsafeBytes(of: (generation - 1).littleEndian) { Array($0) })
+        Self.patchJournal(dir.path, at: Journal.endOffset, Journal.publishedEnd(0))
+        let opener = FileBackend(directory: dir.path, durability: .buffered)
+        #expect(try opener.open() == [v2])  // the snapshot: the checkpoint is finished again
+        #expect(try Self.write(opener, [r5], index: [v2, b]).isEmpty)  // nothing to follow
+        #expect(Self.sorted(try FileBackend(directory: dir.path, durability: .buffered).open()) == [v2, b])
     }
 
     @Test("appends, saves and deletes leave no file descriptor open (found by the benchmark: errno 24 after ~1,000 appends)",
