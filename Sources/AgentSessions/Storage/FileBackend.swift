@@ -237,7 +237,6 @@ public final class FileBackend: StorageBackend, IndexRestoring, NonBlockingWrite
         if let snapshot, snapshot.generation == header.generation, end == Journal.headerSize, !rebooted {
             // The common open (after a clean close, or while other processes have logged nothing
             // since their last checkpoint): the snapshot is the whole index.
-            position = end
             try refresh(header)
             return (snapshot.records, snapshot.orders)
         }

@@ -15,8 +15,8 @@ import Foundation
 /// ends with the file offset).
 ///
 /// A checkpoint does not truncate the file: the next generation's records overwrite the last
-/// one's, on pages the file already has (allocating page-cache pages cost a write about
-/// three times what copying into them does). A record of an earlier generation fails the
+/// one's, on pages the file already has (a write that allocates page-cache pages cost more than
+/// twice one that copies into pages the file has: `Docs/Benchmarks.md`). A record of an earlier generation fails the
 /// checksum of the current one, so the log ends at the first record that is not of its
 /// generation, as it ends at a torn one.
 enum Journal {

@@ -367,9 +367,9 @@ struct FileBackendTests {
         var bytes = Array(try #require(FileManager.default.contents(atPath: dir + "/journal")))
         let end = try #require(try Journal.decodeHeader(bytes)).end
         var offset = Journal.headerSize
-        func u32(_ at: Int) -> Int { Int(bytes[at]) | Int(bytes[at + 1]) << 8 | Int(bytes[at + 2]) << 16 | Int(bytes[at + 3]) << 24 }
         while offset < end {
-            let recordEnd = offset + Journal.recordPrefix + u32(offset + 12) + u32(offset + 16)
+            var lengths = ByteReader(bytes, from: offset + 12)
+            let recordEnd = offset + Journal.recordPrefix + Int(try lengths.u32()) + Int(try lengths.u32())
             bytes[offset + 6] = 0
             bytes[offset + 7] = 0
             var crc = CRC32.checksum(bytes, from: offset + 8, to: offset + 20)
