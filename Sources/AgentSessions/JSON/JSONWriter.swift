@@ -12,7 +12,8 @@
 /// rather than per byte) and hands the bytes over in one copy at the end.
 struct JSONWriter: ~Copyable {
     private var base: UnsafeMutablePointer<UInt8>
-    private var count = 0
+    /// The number of bytes written.
+    private(set) var count = 0
     private var capacity: Int
 
     init(capacity: Int = 1000) {
@@ -73,7 +74,8 @@ struct JSONWriter: ~Copyable {
     }
 
     @inline(__always)
-    private mutating func putLiteral(_ literal: StaticString) {
+    /// Writes `literal` as it is: JSON text the caller has spelled (a key and its colon, a bracket).
+    mutating func putLiteral(_ literal: StaticString) {
         put(literal.utf8Start, literal.utf8CodeUnitCount)
     }
 

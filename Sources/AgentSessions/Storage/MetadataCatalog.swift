@@ -77,30 +77,36 @@ struct MetadataCatalog {
             return try rewrite(records)  // before encoding the changes, which it would not use
         }
         defer { POSIX.close(fd) }
-        var bytes: [UInt8] = []
+        var lines = JSONWriter(capacity: changes.count * Self.lineEstimate)
         var metadataBytes = 0, metadataLines = 0
         for id in changes.keys.sorted() {
             if let metadata = changes[id]! {
-                let line = MetadataFile.encode(metadata)
-                metadataBytes += line.count
+                let start = lines.count
+                MetadataFile.write(metadata, to: &lines)
+                metadataBytes += lines.count - start
                 metadataLines += 1
-                bytes += line
             } else {
-                bytes += MetadataFile.deletionLine(id)
+                MetadataFile.writeDeletion(id, to: &lines)
             }
         }
         let end = try io.cutToCompleteLines(fd, path: path)  // a torn last line: a checkpoint that died while appending
         let live = metadataLines > 0 ? records.count * metadataBytes / metadataLines : end
-        if end == 0 || end + bytes.count > 2 * live + (1 << 20) {
+        if end == 0 || end + lines.count > 2 * live + (1 << 20) {
             try rewrite(records)
         } else {
-            try io.pwriteAll(fd, bytes, at: end, path: path)
+            try io.pwriteAll(fd, lines.bytes(), at: end, path: path)
         }
     }
 
     /// Replaces the catalog with one line per record, durably (it may hold the only copy of
     /// sessions that no later checkpoint changes).
     private func rewrite(_ records: [SessionMetadata]) throws(StoreError) {
-        try io.writeAtomically(records.flatMap(MetadataFile.encode), to: path, directory: directory, sync: true)
+        var lines = JSONWriter(capacity: records.count * Self.lineEstimate)
+        for record in records { MetadataFile.write(record, to: &lines) }
+        try io.writeAtomically(lines.bytes(), to: path, directory: directory, sync: true)
     }
+
+    /// The bytes reserved per line (a line with a summary of a few hundred bytes), so that one
+    /// allocation usually holds all the lines a checkpoint writes.
+    private static let lineEstimate = 512
 }

@@ -7,27 +7,58 @@ import Foundation
 /// since Foundation's reference date, 2001-01-01T00:00:00Z (`created_at_ref`), which is how
 /// `Date` stores them, so that a rebuild restores them bit for bit.
 enum MetadataFile {
+    /// The session's line, `\n` included.
     static func encode(_ m: SessionMetadata) -> [UInt8] {
-        var object: JSONObject = [
-            "format_version": 1, "id": .string(m.id),
-            "created_at": .string(ISO8601.string(m.createdAt)), "created_at_ref": .double(m.createdAt.timeIntervalSinceReferenceDate),
-            "updated_at": .string(ISO8601.string(m.updatedAt)), "updated_at_ref": .double(m.updatedAt.timeIntervalSinceReferenceDate),
-            "message_count": .int(Int64(m.messageCount)), "total_cost_usd": .double(m.totalCostUSD),
-            "turn_count": .int(Int64(m.turnCount)), "tags": .array(m.tags.map { .string($0) }),
-            "byte_size": .int(Int64(m.byteSize)),
-        ]
-        if let summary = m.summary { object.append(key: "summary", value: .string(summary)) }
-        if let model = m.model { object.append(key: "model", value: .string(model)) }
-        var bytes = JSONValue.object(object).serialized()
-        bytes.append(UInt8(ascii: "\n"))
-        return bytes
+        var writer = JSONWriter(capacity: 512)
+        write(m, to: &writer)
+        return writer.bytes()
     }
 
-    /// The catalog's line for a deleted session: `{"id":…,"deleted":true}`.
-    static func deletionLine(_ id: String) -> [UInt8] {
-        var bytes = JSONValue.object(["id": .string(id), "deleted": true]).serialized()
-        bytes.append(UInt8(ascii: "\n"))
-        return bytes
+    /// Writes the session's line, `\n` included, member by member (the catalog writes one line
+    /// per session at a checkpoint, so no object is built): `format_version`, `id`, `created_at`,
+    /// `created_at_ref`, `updated_at`, `updated_at_ref`, `message_count`, `total_cost_usd`,
+    /// `turn_count`, `tags`, `byte_size`, then `summary` and `model` when there are.
+    static func write(_ m: SessionMetadata, to w: inout JSONWriter) {
+        w.putLiteral(#"{"format_version":1,"id":"#)
+        w.write(.string(m.id))
+        w.putLiteral(#","created_at":"#)
+        w.write(.string(ISO8601.string(m.createdAt)))
+        w.putLiteral(#","created_at_ref":"#)
+        w.write(.double(m.createdAt.timeIntervalSinceReferenceDate))
+        w.putLiteral(#","updated_at":"#)
+        w.write(.string(ISO8601.string(m.updatedAt)))
+        w.putLiteral(#","updated_at_ref":"#)
+        w.write(.double(m.updatedAt.timeIntervalSinceReferenceDate))
+        w.putLiteral(#","message_count":"#)
+        w.write(.int(Int64(m.messageCount)))
+        w.putLiteral(#","total_cost_usd":"#)
+        w.write(.double(m.totalCostUSD))
+        w.putLiteral(#","turn_count":"#)
+        w.write(.int(Int64(m.turnCount)))
+        w.putLiteral(#","tags":["#)
+        for (i, tag) in m.tags.enumerated() {
+            if i > 0 { w.putLiteral(",") }
+            w.write(.string(tag))
+        }
+        w.putLiteral(#"],"byte_size":"#)
+        w.write(.int(Int64(m.byteSize)))
+        if let summary = m.summary {
+            w.putLiteral(#","summary":"#)
+            w.write(.string(summary))
+        }
+        if let model = m.model {
+            w.putLiteral(#","model":"#)
+            w.write(.string(model))
+        }
+        w.putLiteral("}\n")
+    }
+
+    /// Writes the catalog's line for a deleted session: `{"id":…,"deleted":true}` and `\n`.
+    static func writeDeletion(_ id: String, to w: inout JSONWriter) {
+        w.putLiteral(#"{"id":"#)
+        w.write(.string(id))
+        w.putLiteral(#","deleted":true}"#)
+        w.putLiteral("\n")
     }
 
     private static let deletionPrefix = Array("{\"id\":".utf8)
@@ -50,27 +81,5 @@ enum MetadataFile {
             id: id, createdAt: Date(timeIntervalSinceReferenceDate: created), updatedAt: Date(timeIntervalSinceReferenceDate: updated),
             messageCount: count, totalCostUSD: cost, turnCount: turns, tags: tags,
             summary: o["summary"]?.stringValue, model: o["model"]?.stringValue, byteSize: size)
-    }
-}
-
-/// ISO-8601 formatting and parsing shared by the store, the archive format and the CLI.
-package enum ISO8601 {
-    /// `2025-11-30T21:13:21Z`, with `.sss` fractional seconds when the instant, rounded to the
-    /// millisecond, has them (or always, with `alwaysMilliseconds`). Rounded, not truncated:
-    /// `…39.527Z` parsed and printed again stays `…39.527Z` although its `Date` is a hair below .527.
-    package static func string(_ date: Date, alwaysMilliseconds: Bool = false) -> String {
-        let milliseconds = (date.timeIntervalSince1970 * 1000).rounded()
-        let seconds = (milliseconds / 1000).rounded(.down)
-        let fraction = Int(milliseconds - seconds * 1000)
-        let whole = Date(timeIntervalSince1970: seconds).formatted(Date.ISO8601FormatStyle(timeZone: .gmt))
-        guard fraction > 0 || alwaysMilliseconds else { return whole }
-        return String(whole.dropLast()) + "." + String(String(fraction + 1000).dropFirst()) + "Z"
-    }
-
-    /// Parses ISO-8601 date-times with or without fractional seconds and with `Z` or an offset,
-    /// or a bare date (`2025-11-30`, midnight UTC); nil otherwise.
-    package static func parse(_ text: String) -> Date? {
-        if let date = ISO8601Timestamp.parse(text) { return date }
-        return try? Date.ISO8601FormatStyle(timeZone: .gmt).year().month().day().parse(text)
     }
 }

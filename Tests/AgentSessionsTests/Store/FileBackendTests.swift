@@ -698,6 +698,30 @@ struct MetadataFileTests {
         #expect(try r.metadata() == m)
         #expect(MetadataFile.decode(Array("{\"format_version\":2}".utf8)) == nil)
     }
+
+    @Test("a catalog line, written member by member, is the JSON object of every field in the documented order",
+          arguments: [
+            (["a", "ü"], "line\n\"quoted\" 日本 \u{1B}", "claude-x"), ([], nil, nil), (["only"], "", nil), (["b", "c", "d"], nil, "m"),
+          ] as [([String], String?, String?)])
+    func lineMembers(_ tags: [String], _ summary: String?, _ model: String?) throws {
+        let m = SessionMetadata(
+            id: "s\u{7}-1", createdAt: Date(timeIntervalSince1970: 1_763_733_868.987_654_3), updatedAt: Date(timeIntervalSince1970: -1.5),
+            messageCount: 17, totalCostUSD: 0.1 + 0.2, turnCount: 3, tags: tags, summary: summary, model: model, byteSize: 11_264)
+        var object: JSONObject = [
+            "format_version": 1, "id": .string(m.id),
+            "created_at": "2025-11-21T14:04:28.988Z", "created_at_ref": .double(m.createdAt.timeIntervalSinceReferenceDate),
+            "updated_at": "1969-12-31T23:59:58.500Z", "updated_at_ref": .double(m.updatedAt.timeIntervalSinceReferenceDate),
+            "message_count": 17, "total_cost_usd": .double(0.1 + 0.2), "turn_count": 3, "tags": .array(m.tags.map { .string($0) }),
+            "byte_size": 11_264,
+        ]
+        if let summary { object.append(key: "summary", value: .string(summary)) }
+        if let model { object.append(key: "model", value: .string(model)) }
+        #expect(MetadataFile.encode(m) == JSONValue.object(object).serialized() + [UInt8(ascii: "\n")])
+        var deletion = JSONWriter()
+        MetadataFile.writeDeletion(m.id, to: &deletion)
+        #expect(deletion.bytes() == JSONValue.object(["id": .string(m.id), "deleted": true]).serialized() + [UInt8(ascii: "\n")])
+        #expect(MetadataFile.deletedID(deletion.bytes()) == m.id)
+    }
 }
 
 @Suite("FileBackend: a directory that cannot be written")

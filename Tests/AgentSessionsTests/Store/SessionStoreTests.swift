@@ -468,4 +468,40 @@ struct SessionCostTests {
     func isoRounding(_ input: String, _ output: String) throws {
         #expect(ISO8601.string(try #require(ISO8601.parse(input))) == output)
     }
+
+    @Test("ISO-8601 text of years 1 to 9999 is formatted in the proleptic Gregorian calendar: Foundation's from 1583, and parsed back to the instant before that too",
+          arguments: [false, true])
+    func isoMatchesFoundation(alwaysMilliseconds: Bool) throws {
+        /// What `ISO8601.string` returned when Foundation formatted every date.
+        func foundation(_ date: Date) -> String {
+            let milliseconds = (date.timeIntervalSince1970 * 1000).rounded()
+            let seconds = (milliseconds / 1000).rounded(.down)
+            let fraction = Int(milliseconds - seconds * 1000)
+            let whole = Date(timeIntervalSince1970: seconds).formatted(Date.ISO8601FormatStyle(timeZone: .gmt))
+            guard fraction > 0 || alwaysMilliseconds else { return whole }
+            return String(whole.dropLast()) + "." + String(String(fraction + 1000).dropFirst()) + "Z"
+        }
+        let gregorianSince1583: Double = -12_212_553_600  // Foundation's calendar is Julian before 1582-10-15
+        // The last instant of the range, leap days (1900 has none, 2000 has one), the epoch and
+        // just before it, and a fraction that rounds up into the next day.
+        var seconds: [Double] = [
+            gregorianSince1583, 253_402_300_799.999, -2_203_977_600, -2_203_891_200, 951_782_400, 951_868_800,
+            0, -0.5, -86_400.25, 1_767_225_599.9996, 1_763_733_868.987_654_3,
+        ]
+        var rng = SeededGenerator(seed: 8601)
+        for _ in 0..<2_000 { seconds.append(Double.random(in: gregorianSince1583...253_402_300_799, using: &rng).rounded(.down)) }
+        for _ in 0..<2_000 { seconds.append(Double(Int.random(in: 0...4_102_444_800_000, using: &rng)) / 1000) }
+        for second in seconds {
+            let date = Date(timeIntervalSince1970: second)
+            #expect(ISO8601.string(date, alwaysMilliseconds: alwaysMilliseconds) == foundation(date), "\(second)")
+        }
+        // Before 1583 (Foundation would shift these by up to ten days): the text parses back.
+        for second in [-62_135_596_800] + (0..<500).map({ _ in Double.random(in: -62_135_596_800..<gregorianSince1583, using: &rng).rounded(.down) }) {
+            let date = Date(timeIntervalSince1970: second)
+            #expect(ISO8601.parse(ISO8601.string(date, alwaysMilliseconds: alwaysMilliseconds)) == date, "\(second)")
+        }
+        #expect(ISO8601.string(Date(timeIntervalSince1970: -62_135_596_800)) == "0001-01-01T00:00:00Z")
+        let outside = Date(timeIntervalSince1970: 253_402_300_800)  // 10000-01-01: Foundation's
+        #expect(ISO8601.string(outside, alwaysMilliseconds: alwaysMilliseconds) == foundation(outside))
+    }
 }
