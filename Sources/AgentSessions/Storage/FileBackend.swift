@@ -350,26 +350,21 @@ public final class FileBackend: StorageBackend, IndexRestoring, NonBlockingWrite
         try resetJournal(generation: newGeneration)
     }
 
-    /// Starts generation `newGeneration`: a new header, synced unless `sync` is false (a
-    /// buffered checkpoint). The file keeps its length: the new records overwrite the old ones on
-    /// pages it already has, and an old record fails the new generation's checksum (``Journal``).
-    ///
-    /// Unsynced, the header may be lost with the machine while records of the new generation
-    /// after it are kept. An opener after the reboot then reads the old generation's log up to
-    /// the first record it cannot check (a new one fails the old checksum) and cuts off the rest
-    /// (``recover(_:lostWrites:)``), or starts the new generation again from an empty file if
-    /// the snapshot is newer: no record of the new generation survives into the next one.
-    private func resetJournal(generation newGeneration: UInt64, sync: Bool = true) throws(StoreError) {
+    /// Starts generation `newGeneration`: a new header, synced. The file keeps its length: the
+    /// new records overwrite the old ones on pages it already has, and an old record fails the
+    /// new generation's checksum (``Journal``).
+    private func resetJournal(generation newGeneration: UInt64) throws(StoreError) {
         // Until the new header lands, the old one (and, if this stops here, the newer snapshot)
         // describe the same index. The new header says end 0 first (no position is 0), so a
         // reader that sees the old generation with the new header's end cannot mistake it for
         // "nothing changed"; the end is published just after.
         try io.pwriteAll(journalFD, Journal.encode(Journal.Header(generation: newGeneration, bootID: Journal.currentBootID, end: 0)),
                          at: 0, path: journalPath)
-        if sync {
-            try io.syncData(journalFD, path: journalPath)
-            try io.syncDirectory(directory)
-        }
+        // Synced even by a checkpoint that syncs nothing else (a few bytes): no record of the new
+        // generation may reach the disk while a crash could still leave the old header (an opener
+        // would then start the new generation again, over records of it).
+        try io.syncData(journalFD, path: journalPath)
+        try io.syncDirectory(directory)
         startGeneration(newGeneration)
         try publishEnd()
     }
@@ -826,9 +821,9 @@ public final class FileBackend: StorageBackend, IndexRestoring, NonBlockingWrite
     /// makes all files durable, writes the snapshot of `image` and starts a new, empty log generation.
     ///
     /// When every record in the log was logged in buffered mode and this process is buffered,
-    /// nothing is synced (buffered mode promises no sync, and the syncs of 64 MiB of log and
-    /// files would stall the writers) but the marker `unsynced`, holding this boot's id, which
-    /// is made durable first (unless it is there), and stays until a checkpoint or a durable process syncs
+    /// only the new log header is synced (buffered mode promises no sync, and the syncs of
+    /// 64 MiB of log and files would stall the writers): the marker `unsynced`, holding this
+    /// boot's id, is made durable first, and stays until a checkpoint or a durable process syncs
     /// the file system. A durable process that finds it syncs before it logs
     /// (``syncIfUnsynced()``); an opener in a later boot repairs what the files lost
     /// (``recover(_:lostWrites:)``, ``verifySessionFiles(_:)``). Only where `syncfs` exists:
@@ -855,7 +850,7 @@ public final class FileBackend: StorageBackend, IndexRestoring, NonBlockingWrite
         // records that the snapshot would hide from a later opener.
         try io.pwriteAll(journalFD, Journal.publishedEnd(0), at: Journal.endOffset, path: journalPath)
         try writeSnapshot(generation: generation + 1, image: image, sync: sync)
-        try resetJournal(generation: generation + 1, sync: sync)
+        try resetJournal(generation: generation + 1)
         // An earlier boot's marker (this is the checkpoint of an open that repaired what it lost)
         // becomes this boot's only now: until the repair is kept, every opener repeats it.
         if let marker, marker != Journal.currentBootID { try writeUnsyncedMarker() }
