@@ -33,16 +33,29 @@ struct ByteWriter {
 }
 
 /// Reads what ``ByteWriter`` wrote; every read checks bounds and throws on a short input.
+///
+/// It reads memory it does not own (an array's storage for the length of ``reading(_:from:to:_:)``,
+/// or a mapped file), so that a snapshot is decoded straight from the page cache.
 struct ByteReader {
     struct Truncated: Error {}
-    let bytes: [UInt8]
+    let bytes: UnsafeRawBufferPointer
     var position: Int
     let end: Int
 
-    init(_ bytes: [UInt8], from start: Int = 0, to end: Int? = nil) {
+    init(_ bytes: UnsafeRawBufferPointer, from start: Int = 0, to end: Int? = nil) {
         self.bytes = bytes
         self.position = start
         self.end = end ?? bytes.count
+    }
+
+    /// Runs `body` with a reader over `bytes` from `start` to `end` (the whole array by default).
+    static func reading<R>(
+        _ bytes: [UInt8], from start: Int = 0, to end: Int? = nil, _ body: (inout ByteReader) throws(Truncated) -> R
+    ) throws(Truncated) -> R {
+        try bytes.withUnsafeBytes { raw in
+            var reader = ByteReader(raw, from: start, to: end)
+            return Result { () throws(Truncated) -> R in try body(&reader) }
+        }.get()
     }
 
     mutating func u8() throws(Truncated) -> UInt8 {
@@ -53,16 +66,14 @@ struct ByteReader {
 
     mutating func u32() throws(Truncated) -> UInt32 {
         guard end - position >= 4 else { throw Truncated() }
-        let at = position
-        position += 4
-        return UInt32(littleEndian: bytes.withUnsafeBytes { $0.loadUnaligned(fromByteOffset: at, as: UInt32.self) })
+        defer { position += 4 }
+        return UInt32(littleEndian: bytes.loadUnaligned(fromByteOffset: position, as: UInt32.self))
     }
 
     mutating func u64() throws(Truncated) -> UInt64 {
         guard end - position >= 8 else { throw Truncated() }
-        let at = position
-        position += 8
-        return UInt64(littleEndian: bytes.withUnsafeBytes { $0.loadUnaligned(fromByteOffset: at, as: UInt64.self) })
+        defer { position += 8 }
+        return UInt64(littleEndian: bytes.loadUnaligned(fromByteOffset: position, as: UInt64.self))
     }
 
     mutating func f64() throws(Truncated) -> Double { Double(bitPattern: try u64()) }
@@ -77,7 +88,7 @@ struct ByteReader {
         let count = Int(try u32())
         guard end - position >= count else { throw Truncated() }
         defer { position += count }
-        return String(decoding: bytes[position..<position + count], as: UTF8.self)
+        return String(decoding: UnsafeRawBufferPointer(rebasing: bytes[position..<position + count]), as: UTF8.self)
     }
 
     mutating func optionalString() throws(Truncated) -> String? {

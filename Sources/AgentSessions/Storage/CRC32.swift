@@ -65,9 +65,14 @@ enum CRC32 {
     /// The CRC-32 of `bytes[start..<end]`, continuing from `seed` (the CRC of what precedes it;
     /// 0 to start afresh).
     static func checksum(_ bytes: [UInt8], from start: Int, to end: Int, seed: UInt32 = 0) -> UInt32 {
-        precondition(0 <= start && start <= end && end <= bytes.count)
+        bytes.withUnsafeBytes { checksum($0, from: start, to: end, seed: seed) }
+    }
+
+    /// The CRC-32 of `buffer[start..<end]`, continuing from `seed`.
+    static func checksum(_ buffer: UnsafeRawBufferPointer, from start: Int, to end: Int, seed: UInt32 = 0) -> UInt32 {
+        precondition(0 <= start && start <= end && end <= buffer.count)
         var crc = ~seed
-        bytes.withUnsafeBytes { buffer in
+        do {
             slices.withUnsafeBufferPointer { t in
                 shifts.withUnsafeBufferPointer { s in
                     /// Folds in the eight bytes at `i`.

@@ -373,9 +373,9 @@ public final class FileBackend: StorageBackend, IndexRestoring, NonBlockingWrite
 
     /// The snapshot, or `nil` when there is none or it is damaged (then it is quarantined).
     private func loadSnapshot() throws(StoreError) -> IndexSnapshot.Image? {
-        guard let bytes = try io.readFile(snapshotPath, followLinks: false) else { return nil }
+        guard let file = try io.mapFile(snapshotPath, followLinks: false) else { return nil }
         do throws(ByteReader.Truncated) {
-            return try IndexSnapshot.decode(bytes)
+            return try file.withBytes { bytes throws(ByteReader.Truncated) in try IndexSnapshot.decode(bytes) }
         } catch {
             try quarantine(snapshotPath, reason: "index snapshot fails its checksum or cannot be decoded")
             return nil

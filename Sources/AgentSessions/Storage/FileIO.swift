@@ -87,6 +87,19 @@ struct FileIO: Sendable {
         defer { POSIX.close(fd) }
         return try pread(fd, count: POSIX.size(fd, path: path), at: 0, path: path)
     }
+
+    /// Maps a whole file read-only (``MappedFile``); `nil` if it does not exist. With
+    /// `followLinks: false`, a symbolic link is refused (`ELOOP`) rather than followed.
+    func mapFile(_ path: String, followLinks: Bool = true) throws(StoreError) -> MappedFile? {
+        let fd: Int32
+        do { fd = try POSIX.open(path, O_RDONLY | (followLinks ? 0 : O_NOFOLLOW)) } catch {
+            if case .storageFailure(_, _, let code) = error, code == ENOENT { return nil }
+            throw error
+        }
+        defer { POSIX.close(fd) }
+        try faults?.check(.read, path: path)
+        return try MappedFile(fd: fd, size: POSIX.size(fd, path: path), path: path)
+    }
 }
 
 /// A test hook that makes chosen file-system calls of a ``FileBackend`` fail with a chosen

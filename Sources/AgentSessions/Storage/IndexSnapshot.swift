@@ -88,25 +88,32 @@ enum IndexSnapshot {
     /// - Throws: ``ByteReader/Truncated`` when the bytes are not a whole, intact snapshot
     ///   (wrong magic or version, bad checksum, short or inconsistent content).
     static func decode(_ bytes: [UInt8]) throws(ByteReader.Truncated) -> Image {
+        try bytes.withUnsafeBytes { raw in Result { () throws(ByteReader.Truncated) in try decode(raw) } }.get()
+    }
+
+    /// Decodes a snapshot of version 1 or 2 from memory (a mapped file): as ``decode(_:)-([UInt8])``.
+    static func decode(_ bytes: UnsafeRawBufferPointer) throws(ByteReader.Truncated) -> Image {
         guard bytes.count >= 28 else { throw ByteReader.Truncated() }
         var tail = ByteReader(bytes, from: bytes.count - 4)
         let stored = try tail.u32()
-        // The checksum runs on another thread while this one decodes. Decoding damaged bytes
-        // fails safely: every read is bounds-checked, every count is checked against the bytes
-        // left before anything is reserved, and 64-bit integers must fit `Int`.
+        // The checksum runs on another thread while this one decodes (and the memory stays
+        // valid until it is done). Decoding damaged bytes fails safely: every read is
+        // bounds-checked, every count is checked against the bytes left before anything is
+        // reserved, and 64-bit integers must fit `Int`.
         let checksum = Mutex<UInt32?>(nil)
         let done = DispatchGroup()
+        nonisolated(unsafe) let shared = bytes
         DispatchQueue.global().async(group: done) {
-            let value = CRC32.checksum(bytes, from: 0, to: bytes.count - 4)
+            let value = CRC32.checksum(shared, from: 0, to: shared.count - 4)
             checksum.withLock { $0 = value }
         }
-        let image = try decodeContent(bytes)
+        let image = Result { () throws(ByteReader.Truncated) in try decodeContent(bytes) }
         done.wait()
         guard checksum.withLock({ $0 }) == stored else { throw ByteReader.Truncated() }
-        return image
+        return try image.get()
     }
 
-    private static func decodeContent(_ bytes: [UInt8]) throws(ByteReader.Truncated) -> Image {
+    private static func decodeContent(_ bytes: UnsafeRawBufferPointer) throws(ByteReader.Truncated) -> Image {
         var r = ByteReader(bytes, to: bytes.count - 4)
         guard try r.u32() == magic else { throw ByteReader.Truncated() }
         let version = try r.u32()

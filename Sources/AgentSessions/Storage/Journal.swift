@@ -83,16 +83,17 @@ enum Journal {
 
     /// Decodes a header; `nil` if the bytes are not one (empty or foreign file).
     static func decodeHeader(_ bytes: [UInt8]) throws(StoreError) -> Header? {
-        guard bytes.count >= headerSize else { return nil }
-        var r = ByteReader(bytes)
-        guard (try? r.u32()) == fileMagic else { return nil }
-        let found = (try? r.u32()) ?? 0
+        guard bytes.count >= headerSize,
+              let (magic, found, generation, end) = try? ByteReader.reading(bytes, { r throws(ByteReader.Truncated) in
+                  let fields = (try r.u32(), try r.u32(), try r.u64())
+                  r.position = endOffset
+                  return (fields.0, fields.1, fields.2, try r.u64())
+              }),
+              magic == fileMagic
+        else { return nil }
         guard (1...version).contains(found) else { throw .unsupportedFormat(path: "journal", found: "journal v\(found)") }
-        let generation = (try? r.u64()) ?? 0
         let boot = bytes[bootIDOffset..<endOffset].prefix { $0 != 0 }
-        var r2 = ByteReader(bytes, from: endOffset)
-        let end = Int(clamping: (try? r2.u64()) ?? 0)
-        return Header(generation: generation, bootID: String(decoding: boot, as: UTF8.self), end: end, version: found)
+        return Header(generation: generation, bootID: String(decoding: boot, as: UTF8.self), end: Int(clamping: end), version: found)
     }
 
     /// What a record's checksum starts from in a log of `generation` written with `version`:
@@ -139,8 +140,10 @@ enum Journal {
     /// `generation` in a log of `version`: its magic, and from version 4 its generation tag,
     /// match (only the checksum tells for sure).
     static func mayStartRecord(_ prefix: [UInt8], generation: UInt64, version: UInt32 = Journal.version) -> Bool {
-        var r = ByteReader(prefix)
-        guard prefix.count >= recordPrefix, (try? r.u32()) == recordMagic, let flags = try? r.u32() else { return false }
+        guard prefix.count >= recordPrefix,
+              let (magic, flags) = try? ByteReader.reading(prefix, { r throws(ByteReader.Truncated) in (try r.u32(), try r.u32()) }),
+              magic == recordMagic
+        else { return false }
         return version < 4 || UInt64(flags >> generationTagShift) == generation & 0xFFFF
     }
 
@@ -149,10 +152,17 @@ enum Journal {
     /// of the log's generation, which a record of another generation fails); returns them and
     /// where the valid part ends.
     static func decodeRecords(_ bytes: [UInt8], base: Int, seed: UInt32) -> (records: [Record], validEnd: Int) {
+        bytes.withUnsafeBytes { decodeRecords($0, bytes, base: base, seed: seed) }
+    }
+
+    /// ``decodeRecords(_:base:seed:)`` reading through `raw`, the storage of `bytes`.
+    private static func decodeRecords(
+        _ raw: UnsafeRawBufferPointer, _ bytes: [UInt8], base: Int, seed: UInt32
+    ) -> (records: [Record], validEnd: Int) {
         var records: [Record] = []
         var position = 0
         while bytes.count - position >= recordPrefix {
-            var r = ByteReader(bytes, from: position)
+            var r = ByteReader(raw, from: position)
             guard (try? r.u32()) == recordMagic,
                   let flags = try? r.u32(), let rawKind = try? r.u32(), let kind = Kind(rawValue: rawKind),
                   let headerLength = try? r.u32(), let payloadLength = try? r.u32(), let crc = try? r.u32()
@@ -161,10 +171,10 @@ enum Journal {
             let payloadStart = headerStart + Int(headerLength)
             let end = payloadStart + Int(payloadLength)
             guard end <= bytes.count else { break }
-            var check = CRC32.checksum(bytes, from: position + 8, to: position + 20, seed: seed)
-            check = CRC32.checksum(bytes, from: headerStart, to: end, seed: check)
+            var check = CRC32.checksum(raw, from: position + 8, to: position + 20, seed: seed)
+            check = CRC32.checksum(raw, from: headerStart, to: end, seed: check)
             guard check == crc else { break }
-            var h = ByteReader(bytes, from: headerStart, to: payloadStart)
+            var h = ByteReader(raw, from: headerStart, to: payloadStart)
             let payload = Array(bytes[payloadStart..<end])
             let mutation: StorageMutation
             do {

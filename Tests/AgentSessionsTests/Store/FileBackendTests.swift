@@ -122,8 +122,9 @@ struct FileBackendTests {
         #expect(Self.sorted(try FileBackend(directory: dir.path).open()) == index)
     }
 
-    @Test("a damaged snapshot is quarantined and the index rebuilt from the files and the log")
-    func damagedSnapshot() throws {
+    @Test("a damaged snapshot (a byte flipped, cut in half, emptied) is quarantined and the index rebuilt from the files and the log; one that cannot be read fails the open with the error",
+          arguments: ["flipped", "halved", "emptied", "unreadable"])
+    func damagedSnapshot(_ damage: String) throws {
         let dir = TemporaryDirectory()
         defer { dir.remove() }
         let lines = jsonLines(0..<1)
@@ -141,7 +142,19 @@ struct FileBackendTests {
         }
         let snapshot = dir.path + "/index.snapshot"
         var bytes = try #require(FileManager.default.contents(atPath: snapshot))
-        bytes[bytes.count / 2] ^= 0xFF
+        switch damage {
+        case "flipped": bytes[bytes.count / 2] ^= 0xFF
+        case "halved": bytes = bytes.prefix(bytes.count / 2)
+        case "emptied": bytes = Data()
+        default:
+            let faults = FaultInjector()
+            faults.fail(.read, onPathEndingIn: "/index.snapshot", errno: EIO)
+            let backend = FileBackend(directory: dir.path)
+            backend.faults = faults
+            #expect(throws: StoreError.storageFailure(path: snapshot, operation: "read (injected)", errno: EIO)) { try backend.open() }
+            #expect(Self.sorted(try FileBackend(directory: dir.path).open()) == [a, b], "nothing was changed")
+            return
+        }
         try bytes.write(to: URL(fileURLWithPath: snapshot))
         let backend = FileBackend(directory: dir.path)
         #expect(Self.sorted(try backend.open()) == [a, b])
@@ -368,8 +381,8 @@ struct FileBackendTests {
         let end = try #require(try Journal.decodeHeader(bytes)).end
         var offset = Journal.headerSize
         while offset < end {
-            var lengths = ByteReader(bytes, from: offset + 12)
-            let recordEnd = offset + Journal.recordPrefix + Int(try lengths.u32()) + Int(try lengths.u32())
+            let lengths = try ByteReader.reading(bytes, from: offset + 12) { r throws(ByteReader.Truncated) in (try r.u32(), try r.u32()) }
+            let recordEnd = offset + Journal.recordPrefix + Int(lengths.0) + Int(lengths.1)
             bytes[offset + 6] = 0
             bytes[offset + 7] = 0
             var crc = CRC32.checksum(bytes, from: offset + 8, to: offset + 20)
@@ -694,8 +707,7 @@ struct MetadataFileTests {
         #expect(MetadataFile.decode(MetadataFile.encode(m)) == m)
         var w = ByteWriter()
         w.metadata(m)
-        var r = ByteReader(w.bytes)
-        #expect(try r.metadata() == m)
+        #expect(try ByteReader.reading(w.bytes) { r throws(ByteReader.Truncated) in try r.metadata() } == m)
         #expect(MetadataFile.decode(Array("{\"format_version\":2}".utf8)) == nil)
     }
 
