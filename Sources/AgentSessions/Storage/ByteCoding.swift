@@ -43,6 +43,7 @@ struct ByteReader {
     let end: Int
 
     init(_ bytes: UnsafeRawBufferPointer, from start: Int = 0, to end: Int? = nil) {
+        precondition(0 <= start && start <= (end ?? bytes.count) && (end ?? bytes.count) <= bytes.count)
         self.bytes = bytes
         self.position = start
         self.end = end ?? bytes.count

@@ -98,7 +98,7 @@ struct FileIO: Sendable {
         }
         defer { POSIX.close(fd) }
         try faults?.check(.read, path: path)
-        return try MappedFile(fd: fd, size: POSIX.size(fd, path: path), path: path)
+        return try MappedFile.load(fd: fd, size: POSIX.size(fd, path: path), path: path)
     }
 }
 
