@@ -54,7 +54,7 @@ package enum ISO8601 {
 
     /// The proleptic Gregorian date of a day counted from 1970-01-01 (day 0): the inverse of
     /// the day count ``ISO8601Timestamp`` computes.
-    static func civil(daysSince1970: Int) -> (year: Int, month: Int, day: Int) {
+    private static func civil(daysSince1970: Int) -> (year: Int, month: Int, day: Int) {
         let z = daysSince1970 + 719_468
         let era = (z >= 0 ? z : z - 146_096) / 146_097
         let dayOfEra = z - era * 146_097

@@ -91,7 +91,7 @@ enum IndexSnapshot {
         try bytes.withUnsafeBytes { raw in Result { () throws(ByteReader.Truncated) in try decode(raw) } }.get()
     }
 
-    /// Decodes a snapshot of version 1 or 2 from memory (a mapped file): as ``decode(_:)-([UInt8])``.
+    /// Decodes a snapshot of version 1 or 2 from memory (a mapped file), as the array form does.
     static func decode(_ bytes: UnsafeRawBufferPointer) throws(ByteReader.Truncated) -> Image {
         guard bytes.count >= 28 else { throw ByteReader.Truncated() }
         var tail = ByteReader(bytes, from: bytes.count - 4)

@@ -152,17 +152,15 @@ enum Journal {
     /// of the log's generation, which a record of another generation fails); returns them and
     /// where the valid part ends.
     static func decodeRecords(_ bytes: [UInt8], base: Int, seed: UInt32) -> (records: [Record], validEnd: Int) {
-        bytes.withUnsafeBytes { decodeRecords($0, bytes, base: base, seed: seed) }
+        bytes.withUnsafeBytes { decodeRecords($0, base: base, seed: seed) }
     }
 
-    /// ``decodeRecords(_:base:seed:)`` reading through `raw`, the storage of `bytes`.
-    private static func decodeRecords(
-        _ raw: UnsafeRawBufferPointer, _ bytes: [UInt8], base: Int, seed: UInt32
-    ) -> (records: [Record], validEnd: Int) {
+    /// ``decodeRecords(_:base:seed:)`` over the bytes' storage.
+    private static func decodeRecords(_ bytes: UnsafeRawBufferPointer, base: Int, seed: UInt32) -> (records: [Record], validEnd: Int) {
         var records: [Record] = []
         var position = 0
         while bytes.count - position >= recordPrefix {
-            var r = ByteReader(raw, from: position)
+            var r = ByteReader(bytes, from: position)
             guard (try? r.u32()) == recordMagic,
                   let flags = try? r.u32(), let rawKind = try? r.u32(), let kind = Kind(rawValue: rawKind),
                   let headerLength = try? r.u32(), let payloadLength = try? r.u32(), let crc = try? r.u32()
@@ -171,10 +169,10 @@ enum Journal {
             let payloadStart = headerStart + Int(headerLength)
             let end = payloadStart + Int(payloadLength)
             guard end <= bytes.count else { break }
-            var check = CRC32.checksum(raw, from: position + 8, to: position + 20, seed: seed)
-            check = CRC32.checksum(raw, from: headerStart, to: end, seed: check)
+            var check = CRC32.checksum(bytes, from: position + 8, to: position + 20, seed: seed)
+            check = CRC32.checksum(bytes, from: headerStart, to: end, seed: check)
             guard check == crc else { break }
-            var h = ByteReader(raw, from: headerStart, to: payloadStart)
+            var h = ByteReader(bytes, from: headerStart, to: payloadStart)
             let payload = Array(bytes[payloadStart..<end])
             let mutation: StorageMutation
             do {
