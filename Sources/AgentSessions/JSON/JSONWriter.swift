@@ -73,8 +73,8 @@ struct JSONWriter: ~Copyable {
         count &+= n
     }
 
-    @inline(__always)
     /// Writes `literal` as it is: JSON text the caller has spelled (a key and its colon, a bracket).
+    @inline(__always)
     mutating func putLiteral(_ literal: StaticString) {
         put(literal.utf8Start, literal.utf8CodeUnitCount)
     }

@@ -72,42 +72,40 @@ enum CRC32 {
     static func checksum(_ buffer: UnsafeRawBufferPointer, from start: Int, to end: Int, seed: UInt32 = 0) -> UInt32 {
         precondition(0 <= start && start <= end && end <= buffer.count)
         var crc = ~seed
-        do {
-            slices.withUnsafeBufferPointer { t in
-                shifts.withUnsafeBufferPointer { s in
-                    /// Folds in the eight bytes at `i`.
-                    @inline(__always) func step(_ i: Int, _ crc: UInt32) -> UInt32 {
-                        let low = UInt32(littleEndian: buffer.loadUnaligned(fromByteOffset: i, as: UInt32.self)) ^ crc
-                        let high = UInt32(littleEndian: buffer.loadUnaligned(fromByteOffset: i + 4, as: UInt32.self))
-                        return t[7 * 256 + Int(low & 0xFF)] ^ t[6 * 256 + Int((low >> 8) & 0xFF)]
-                            ^ t[5 * 256 + Int((low >> 16) & 0xFF)] ^ t[4 * 256 + Int(low >> 24)]
-                            ^ t[3 * 256 + Int(high & 0xFF)] ^ t[2 * 256 + Int((high >> 8) & 0xFF)]
-                            ^ t[256 + Int((high >> 16) & 0xFF)] ^ t[Int(high >> 24)]
+        slices.withUnsafeBufferPointer { t in
+            shifts.withUnsafeBufferPointer { s in
+                /// Folds in the eight bytes at `i`.
+                @inline(__always) func step(_ i: Int, _ crc: UInt32) -> UInt32 {
+                    let low = UInt32(littleEndian: buffer.loadUnaligned(fromByteOffset: i, as: UInt32.self)) ^ crc
+                    let high = UInt32(littleEndian: buffer.loadUnaligned(fromByteOffset: i + 4, as: UInt32.self))
+                    return t[7 * 256 + Int(low & 0xFF)] ^ t[6 * 256 + Int((low >> 8) & 0xFF)]
+                        ^ t[5 * 256 + Int((low >> 16) & 0xFF)] ^ t[4 * 256 + Int(low >> 24)]
+                        ^ t[3 * 256 + Int(high & 0xFF)] ^ t[2 * 256 + Int((high >> 8) & 0xFF)]
+                        ^ t[256 + Int((high >> 16) & 0xFF)] ^ t[Int(high >> 24)]
+                }
+                /// `x` times the factor whose tables start at `table`.
+                @inline(__always) func shifted(_ x: UInt32, _ table: Int) -> UInt32 {
+                    s[table + Int(x & 0xFF)] ^ s[table + 256 + Int((x >> 8) & 0xFF)]
+                        ^ s[table + 512 + Int((x >> 16) & 0xFF)] ^ s[table + 768 + Int(x >> 24)]
+                }
+                var i = start
+                while end - i >= 3 * block {
+                    var a = crc, b: UInt32 = 0, c: UInt32 = 0
+                    for j in stride(from: i, to: i + block, by: 8) {
+                        a = step(j, a)
+                        b = step(j + block, b)
+                        c = step(j + 2 * block, c)
                     }
-                    /// `x` times the factor whose tables start at `table`.
-                    @inline(__always) func shifted(_ x: UInt32, _ table: Int) -> UInt32 {
-                        s[table + Int(x & 0xFF)] ^ s[table + 256 + Int((x >> 8) & 0xFF)]
-                            ^ s[table + 512 + Int((x >> 16) & 0xFF)] ^ s[table + 768 + Int(x >> 24)]
-                    }
-                    var i = start
-                    while end - i >= 3 * block {
-                        var a = crc, b: UInt32 = 0, c: UInt32 = 0
-                        for j in stride(from: i, to: i + block, by: 8) {
-                            a = step(j, a)
-                            b = step(j + block, b)
-                            c = step(j + 2 * block, c)
-                        }
-                        crc = shifted(a, 1024) ^ shifted(b, 0) ^ c
-                        i += 3 * block
-                    }
-                    while end - i >= 8 {
-                        crc = step(i, crc)
-                        i += 8
-                    }
-                    while i < end {
-                        crc = t[Int((crc ^ UInt32(buffer[i])) & 0xFF)] ^ (crc >> 8)
-                        i += 1
-                    }
+                    crc = shifted(a, 1024) ^ shifted(b, 0) ^ c
+                    i += 3 * block
+                }
+                while end - i >= 8 {
+                    crc = step(i, crc)
+                    i += 8
+                }
+                while i < end {
+                    crc = t[Int((crc ^ UInt32(buffer[i])) & 0xFF)] ^ (crc >> 8)
+                    i += 1
                 }
             }
         }

@@ -360,9 +360,10 @@ public final class FileBackend: StorageBackend, IndexRestoring, NonBlockingWrite
         // "nothing changed"; the end is published just after.
         try io.pwriteAll(journalFD, Journal.encode(Journal.Header(generation: newGeneration, bootID: Journal.currentBootID, end: 0)),
                          at: 0, path: journalPath)
-        // Synced even by a checkpoint that syncs nothing else (a few bytes): no record of the new
-        // generation may reach the disk while a crash could still leave the old header (an opener
-        // would then start the new generation again, over records of it).
+        // Synced even by a checkpoint that syncs nothing else. Since the file keeps its length,
+        // this writes back the whole last log too, which must be durable before the new
+        // generation's records overwrite it: else a power loss could keep the old header with part
+        // of its log overwritten, and a rebooted opener would apply what is left of that log again.
         try io.syncData(journalFD, path: journalPath)
         try io.syncDirectory(directory)
         startGeneration(newGeneration)

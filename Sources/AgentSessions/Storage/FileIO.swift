@@ -79,11 +79,7 @@ struct FileIO: Sendable {
     /// Reads a whole file; `nil` if it does not exist. With `followLinks: false`, a symbolic
     /// link is refused (`ELOOP`) rather than followed.
     func readFile(_ path: String, followLinks: Bool = true) throws(StoreError) -> [UInt8]? {
-        let fd: Int32
-        do { fd = try POSIX.open(path, O_RDONLY | (followLinks ? 0 : O_NOFOLLOW)) } catch {
-            if case .storageFailure(_, _, let code) = error, code == ENOENT { return nil }
-            throw error
-        }
+        guard let fd = try openForReading(path, followLinks: followLinks) else { return nil }
         defer { POSIX.close(fd) }
         return try pread(fd, count: POSIX.size(fd, path: path), at: 0, path: path)
     }
@@ -91,14 +87,18 @@ struct FileIO: Sendable {
     /// Maps a whole file read-only (``MappedFile``); `nil` if it does not exist. With
     /// `followLinks: false`, a symbolic link is refused (`ELOOP`) rather than followed.
     func mapFile(_ path: String, followLinks: Bool = true) throws(StoreError) -> MappedFile? {
-        let fd: Int32
-        do { fd = try POSIX.open(path, O_RDONLY | (followLinks ? 0 : O_NOFOLLOW)) } catch {
-            if case .storageFailure(_, _, let code) = error, code == ENOENT { return nil }
-            throw error
-        }
+        guard let fd = try openForReading(path, followLinks: followLinks) else { return nil }
         defer { POSIX.close(fd) }
         try faults?.check(.read, path: path)
         return try MappedFile.load(fd: fd, size: POSIX.size(fd, path: path), path: path)
+    }
+
+    /// Opens `path` read-only; `nil` if it does not exist.
+    private func openForReading(_ path: String, followLinks: Bool) throws(StoreError) -> Int32? {
+        do { return try POSIX.open(path, O_RDONLY | (followLinks ? 0 : O_NOFOLLOW)) } catch {
+            if case .storageFailure(_, _, let code) = error, code == ENOENT { return nil }
+            throw error
+        }
     }
 }
 

@@ -100,9 +100,7 @@ enum Journal {
     /// the CRC of the generation's eight bytes (version 4), or nothing (before).
     static func checksumSeed(generation: UInt64, version: UInt32 = Journal.version) -> UInt32 {
         guard version >= 4 else { return 0 }
-        var w = ByteWriter()
-        w.u64(generation)
-        return CRC32.checksum(w.bytes, from: 0, to: w.bytes.count)
+        return withUnsafeBytes(of: generation.littleEndian) { CRC32.checksum($0, from: 0, to: 8) }
     }
 
     /// Appends the encoding of `mutation` to `out` as a record of `generation`, flagged as not
