@@ -136,6 +136,12 @@ enum POSIX {
         if Foundation.rename(from, to) != 0 { throw fail("rename", to) }
     }
 
+    /// Whether anything (a file, a directory, a symbolic link, which is not followed) has the name `path`.
+    static func exists(_ path: String) -> Bool {
+        var info = stat()
+        return lstat(path, &info) == 0
+    }
+
     /// Removes a file; a file that is already gone is not an error.
     static func unlink(_ path: String) throws(StoreError) {
         if Foundation.unlink(path) != 0 && errno != ENOENT { throw fail("unlink", path) }

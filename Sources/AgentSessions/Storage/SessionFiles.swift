@@ -20,9 +20,17 @@ struct SessionFiles: Sendable {
     /// `sessions/<id>.jsonl`.
     func path(_ id: String) -> String { "\(directory)/\(id).jsonl" }
 
-    /// Where `path` goes when it is quarantined in `quarantine`: `<quarantine>/<name>.<seconds since 1970>`.
-    static func quarantineTarget(_ path: String, in quarantine: String) -> String {
-        "\(quarantine)/\((path as NSString).lastPathComponent).\(Int(Date().timeIntervalSince1970))"
+    /// Where `path` goes when it is quarantined in `quarantine`: `<quarantine>/<name>.<seconds since
+    /// 1970>`, or, when something already has that name (a file of the same name quarantined in the
+    /// same second), the first of `<…>.1`, `<…>.2`, … that is free, so that nothing quarantined is
+    /// replaced. The caller holds the store's lock, so no other process of the store picks a name
+    /// meanwhile.
+    static func quarantineTarget(_ path: String, in quarantine: String, at seconds: Int = Int(Date().timeIntervalSince1970)) -> String {
+        let target = "\(quarantine)/\((path as NSString).lastPathComponent).\(seconds)"
+        guard POSIX.exists(target) else { return target }
+        var n = 1
+        while POSIX.exists("\(target).\(n)") { n += 1 }
+        return "\(target).\(n)"
     }
 
     /// Writes a saved session's lines: a new file in place, an existing one replaced atomically

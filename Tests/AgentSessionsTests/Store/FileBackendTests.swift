@@ -162,6 +162,20 @@ struct FileBackendTests {
         #expect(try FileManager.default.contentsOfDirectory(atPath: dir.path + "/quarantine").count == 1)
     }
 
+    @Test("a file quarantined under a name already taken (the same name in the same second, a dangling link included) gets the next free name, so nothing quarantined is replaced")
+    func quarantineNameTaken() throws {
+        let dir = TemporaryDirectory()
+        defer { dir.remove() }
+        let session = dir.path + "/sessions/a.jsonl", second = 1_700_000_000
+        let first = dir.path + "/a.jsonl.1700000000"
+        #expect(SessionFiles.quarantineTarget(session, in: dir.path, at: second) == first)
+        try Data("quarantined before".utf8).write(to: URL(fileURLWithPath: first))
+        #expect(SessionFiles.quarantineTarget(session, in: dir.path, at: second) == first + ".1")
+        try FileManager.default.createSymbolicLink(atPath: first + ".1", withDestinationPath: dir.path + "/missing")
+        #expect(SessionFiles.quarantineTarget(session, in: dir.path, at: second) == first + ".2")
+        #expect(SessionFiles.quarantineTarget(session, in: dir.path, at: second + 1) == dir.path + "/a.jsonl.1700000001")
+    }
+
     /// Two open backends on one directory, as two processes would have; the first never checkpoints on its own.
     static func twoBackends(_ path: String, first durability: Durability = .buffered) throws -> (FileBackend, FileBackend) {
         let one = FileBackend(directory: path, durability: durability, checkpointThreshold: 1 << 30)
