@@ -74,9 +74,9 @@ struct SessionIndex: Sendable {
         /// From records with distinct ids, each order as stored (checked while its elements
         /// are built) or else sorted here.
         init(_ records: [SessionMetadata], orders: Orders?) {
-            byUpdated.reset(sorted: SessionIndex.elements(orders?.updated, records, Orders.updatedKey))
-            byCreated.reset(sorted: SessionIndex.elements(orders?.created, records, Orders.createdKey))
-            byCost.reset(sorted: SessionIndex.elements(orders?.cost, records, Orders.costKey))
+            byUpdated.reset(sorted: SessionIndex.elements(orders?.updated, records, .updatedAt))
+            byCreated.reset(sorted: SessionIndex.elements(orders?.created, records, .createdAt))
+            byCost.reset(sorted: SessionIndex.elements(orders?.cost, records, .cost))
             var tagRows: [String: [Int32]] = [:]
             for row in records.indices {  // indexed, not `for record in`: no copy of each record
                 for tag in records[row].tags { tagRows[tag, default: []].append(Int32(row)) }
@@ -92,9 +92,9 @@ struct SessionIndex: Sendable {
         var created: [Int32]
         var cost: [Int32]
 
-        static func updatedKey(_ m: SessionMetadata) -> Double { m.updatedAt.timeIntervalSince1970 }
-        static func createdKey(_ m: SessionMetadata) -> Double { m.createdAt.timeIntervalSince1970 }
-        static func costKey(_ m: SessionMetadata) -> Double { m.totalCostUSD }
+        static func updatedKey(_ m: SessionMetadata) -> Double { SessionSort.Field.updatedAt.key(m) }
+        static func createdKey(_ m: SessionMetadata) -> Double { SessionSort.Field.createdAt.key(m) }
+        static func costKey(_ m: SessionMetadata) -> Double { SessionSort.Field.cost.key(m) }
 
         init(updated: [Int32], created: [Int32], cost: [Int32]) {
             self.updated = updated
@@ -124,11 +124,13 @@ struct SessionIndex: Sendable {
     /// The sorted-keys elements of `records` in `order` when it lists every record once in
     /// ascending order (checked in the same pass); otherwise in an order computed by sorting.
     fileprivate static func elements(
-        _ order: [Int32]?, _ records: [SessionMetadata], _ key: (SessionMetadata) -> Double
+        _ order: [Int32]?, _ records: [SessionMetadata], _ field: SessionSort.Field
     ) -> [SortedKeys.Element] {
-        // Read in one sequential pass (indexed: no copy of each record); looked up by row below.
+        // Read in one sequential pass, each key read in place (a call through a key function
+        // value copied each record: a retain and a release of each of its references); looked up
+        // by row below.
         let keys = [Double](unsafeUninitializedCapacity: records.count) { buffer, count in
-            for i in records.indices { buffer[i] = key(records[i]) }
+            for i in records.indices { buffer[i] = field.key(records[i]) }
             count = records.count
         }
         if let order, order.count == records.count {
@@ -148,7 +150,7 @@ struct SessionIndex: Sendable {
             }
             if result.count == records.count { return result }
         }
-        return Orders.sorted(records, key).map { SortedKeys.Element(key: keys[Int($0)], row: $0) }
+        return Orders.sorted(records, field.key).map { SortedKeys.Element(key: keys[Int($0)], row: $0) }
     }
 
     var count: Int { rowOf.count }
@@ -276,7 +278,7 @@ struct SessionIndex: Sendable {
         matched.reserveCapacity(min(plan.count, 4096))
         keys.reserveCapacity(min(plan.count, 4096))
         // Records are read in place (borrowed through the buffer), never copied, until the result
-        // is built: a copy retains and releases four strings and arrays.
+        // is built: a copy retains and releases its tags and its box of strings (``SessionMetadata``).
         rows.withUnsafeBufferPointer { records in
             let tagsKnown = plan.coversTags
             plan.forEach { row in

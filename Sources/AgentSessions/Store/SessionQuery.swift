@@ -83,7 +83,18 @@ public struct SessionQuery: Sendable, Hashable {
 
 /// The order of search and list results. Ties are always broken by id ascending.
 public struct SessionSort: Sendable, Hashable, CustomStringConvertible {
-    enum Field: String, Sendable { case updatedAt = "updated", createdAt = "created", cost = "cost" }
+    enum Field: String, Sendable {
+        case updatedAt = "updated", createdAt = "created", cost = "cost"
+
+        /// A record's key in this field's order.
+        func key(_ metadata: SessionMetadata) -> Double {
+            switch self {
+            case .updatedAt: metadata.updatedAt.timeIntervalSince1970
+            case .createdAt: metadata.createdAt.timeIntervalSince1970
+            case .cost: metadata.totalCostUSD
+            }
+        }
+    }
     let field: Field
     let descending: Bool
 
@@ -117,13 +128,7 @@ public struct SessionSort: Sendable, Hashable, CustomStringConvertible {
     }
 
     /// The sort key of a record for this order.
-    func key(_ metadata: SessionMetadata) -> Double {
-        switch field {
-        case .updatedAt: metadata.updatedAt.timeIntervalSince1970
-        case .createdAt: metadata.createdAt.timeIntervalSince1970
-        case .cost: metadata.totalCostUSD
-        }
-    }
+    func key(_ metadata: SessionMetadata) -> Double { field.key(metadata) }
 
     /// Whether `a` comes before `b` in this order.
     func precedes(_ a: (key: Double, id: String), _ b: (key: Double, id: String)) -> Bool {
