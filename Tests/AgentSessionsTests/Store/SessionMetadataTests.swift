@@ -41,6 +41,17 @@ struct SessionMetadataTests {
         #expect(again == copy, "setting the same value again gives an equal record")
     }
 
+    @Test("boxed fields changed in place (through inout) change the copy only")
+    func inPlaceMutation() {
+        let original = Self.make()
+        var copy = original
+        copy.id.append("2")
+        copy.summary?.append(" and more")
+        copy.model = copy.model.map { $0 + "-x" }
+        #expect(copy.id == "a2" && copy.summary == "first and more" && copy.model == "m-x")
+        #expect(original == Self.make())
+    }
+
     @Test("records built apart with the same fields are equal and hash alike; printing shows the fields")
     func equalityAndPrinting() {
         let a = Self.make(), b = Self.make()
