@@ -84,14 +84,9 @@ enum IndexSnapshot {
         return w.bytes
     }
 
-    /// Decodes a snapshot of version 1 or 2.
+    /// Decodes a snapshot of version 1 or 2 from memory (a mapped file, or one read).
     /// - Throws: ``ByteReader/Truncated`` when the bytes are not a whole, intact snapshot
     ///   (wrong magic or version, bad checksum, short or inconsistent content).
-    static func decode(_ bytes: [UInt8]) throws(ByteReader.Truncated) -> Image {
-        try bytes.withUnsafeBytes { raw in Result { () throws(ByteReader.Truncated) in try decode(raw) } }.get()
-    }
-
-    /// Decodes a snapshot of version 1 or 2 from memory (a mapped file), as the array form does.
     static func decode(_ bytes: UnsafeRawBufferPointer) throws(ByteReader.Truncated) -> Image {
         guard bytes.count >= 28 else { throw ByteReader.Truncated() }
         var tail = ByteReader(bytes, from: bytes.count - 4)

@@ -16,31 +16,38 @@ import Darwin
 /// `rename`, never in place, so the mapped bytes stay as they were; a file cut short in place by
 /// another program while it is mapped would still fault (`Docs/StorageFormat.md`).
 final class MappedFile {
-    private let bytes: UnsafeRawBufferPointer
+    private enum Storage {
+        case mapped(UnsafeRawBufferPointer)
+        case read([UInt8])
+    }
+
+    private let storage: Storage
+
     /// Whether the bytes are the file's pages, mapped (else a copy of them).
-    let mapped: Bool
+    var mapped: Bool {
+        if case .mapped = storage { true } else { false }
+    }
 
     /// Runs `body` with the file's bytes, which stay valid until it returns (and not after:
     /// they go with this object, which the call keeps alive).
     func withBytes<R, E: Error>(_ body: (UnsafeRawBufferPointer) throws(E) -> R) throws(E) -> R {
-        try body(bytes)
+        switch storage {
+        case .mapped(let bytes): try body(bytes)
+        case .read(let bytes): try bytes.withUnsafeBytes { raw in Result { () throws(E) -> R in try body(raw) } }.get()
+        }
     }
 
-    private init(bytes: UnsafeRawBufferPointer, mapped: Bool) {
-        self.bytes = bytes
-        self.mapped = mapped
+    private init(_ storage: Storage) {
+        self.storage = storage
     }
 
     /// Maps (or reads) the `size` bytes of the file open at `fd`, which may be closed afterwards.
     static func load(fd: Int32, size: Int, path: String) throws(StoreError) -> MappedFile {
         if size > 0, let address = POSIX.mapShared(fd, length: size) {
-            if isResident(address, size) { return MappedFile(bytes: UnsafeRawBufferPointer(start: address, count: size), mapped: true) }
+            if isResident(address, size) { return MappedFile(.mapped(UnsafeRawBufferPointer(start: address, count: size))) }
             POSIX.unmap(address, length: size)
         }
-        let read = try POSIX.pread(fd, count: size, at: 0, path: path)
-        let copy = UnsafeMutableRawBufferPointer.allocate(byteCount: read.count, alignment: 8)
-        copy.copyBytes(from: read)
-        return MappedFile(bytes: UnsafeRawBufferPointer(copy), mapped: false)
+        return try MappedFile(.read(POSIX.pread(fd, count: size, at: 0, path: path)))
     }
 
     /// Whether every page of the mapping at `address` is in the page cache (`mincore`); false
@@ -59,10 +66,6 @@ final class MappedFile {
     }
 
     deinit {
-        if mapped {
-            POSIX.unmap(bytes.baseAddress!, length: bytes.count)
-        } else {
-            bytes.deallocate()
-        }
+        if case .mapped(let bytes) = storage { POSIX.unmap(bytes.baseAddress!, length: bytes.count) }
     }
 }

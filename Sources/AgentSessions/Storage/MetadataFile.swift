@@ -7,13 +7,6 @@ import Foundation
 /// since Foundation's reference date, 2001-01-01T00:00:00Z (`created_at_ref`), which is how
 /// `Date` stores them, so that a rebuild restores them bit for bit.
 enum MetadataFile {
-    /// The session's line, `\n` included.
-    static func encode(_ m: SessionMetadata) -> [UInt8] {
-        var writer = JSONWriter(capacity: 512)
-        write(m, to: &writer)
-        return writer.bytes()
-    }
-
     /// Writes the session's line, `\n` included, member by member (the catalog writes one line
     /// per session at a checkpoint, so no object is built): `format_version`, `id`, `created_at`,
     /// `created_at_ref`, `updated_at`, `updated_at_ref`, `message_count`, `total_cost_usd`,
@@ -57,8 +50,7 @@ enum MetadataFile {
     static func writeDeletion(_ id: String, to w: inout JSONWriter) {
         w.putLiteral(#"{"id":"#)
         w.write(.string(id))
-        w.putLiteral(#","deleted":true}"#)
-        w.putLiteral("\n")
+        w.putLiteral(",\"deleted\":true}\n")
     }
 
     private static let deletionPrefix = Array("{\"id\":".utf8)

@@ -92,10 +92,6 @@ struct SessionIndex: Sendable {
         var created: [Int32]
         var cost: [Int32]
 
-        static func updatedKey(_ m: SessionMetadata) -> Double { SessionSort.Field.updatedAt.key(m) }
-        static func createdKey(_ m: SessionMetadata) -> Double { SessionSort.Field.createdAt.key(m) }
-        static func costKey(_ m: SessionMetadata) -> Double { SessionSort.Field.cost.key(m) }
-
         init(updated: [Int32], created: [Int32], cost: [Int32]) {
             self.updated = updated
             self.created = created
@@ -104,15 +100,15 @@ struct SessionIndex: Sendable {
 
         /// Computes the orders of `records` (whose ids are distinct).
         init(of records: [SessionMetadata]) {
-            updated = Self.sorted(records, Self.updatedKey)
-            created = Self.sorted(records, Self.createdKey)
-            cost = Self.sorted(records, Self.costKey)
+            updated = Self.sorted(records, .updatedAt)
+            created = Self.sorted(records, .createdAt)
+            cost = Self.sorted(records, .cost)
         }
 
-        /// Sorts plain `(key, row)` pairs (no reference counting while elements move) and reads
-        /// ids only to break ties.
-        static func sorted(_ records: [SessionMetadata], _ key: (SessionMetadata) -> Double) -> [Int32] {
-            var pairs = records.enumerated().map { (key: key($1), row: Int32($0)) }
+        /// Sorts plain `(key, row)` pairs (no reference counting while elements move; each key
+        /// read in place) and reads ids only to break ties.
+        static func sorted(_ records: [SessionMetadata], _ field: SessionSort.Field) -> [Int32] {
+            var pairs = records.indices.map { (key: field.key(records[$0]), row: Int32($0)) }
             pairs.sort { a, b in
                 if a.key != b.key { return a.key < b.key }
                 return records[Int(a.row)].id.utf8.lexicographicallyPrecedes(records[Int(b.row)].id.utf8)
@@ -150,7 +146,7 @@ struct SessionIndex: Sendable {
             }
             if result.count == records.count { return result }
         }
-        return Orders.sorted(records, field.key).map { SortedKeys.Element(key: keys[Int($0)], row: $0) }
+        return Orders.sorted(records, field).map { SortedKeys.Element(key: keys[Int($0)], row: $0) }
     }
 
     var count: Int { rowOf.count }
@@ -201,25 +197,27 @@ struct SessionIndex: Sendable {
         let row = rows.store(metadata, reusing: &freeRows)
         rowOf[metadata.id] = row
         let ids = idOfRow
-        byUpdated.insert(.init(key: Orders.updatedKey(metadata), row: row), id: metadata.id, ids: ids)
-        byCreated.insert(.init(key: Orders.createdKey(metadata), row: row), id: metadata.id, ids: ids)
-        byCost.insert(.init(key: Orders.costKey(metadata), row: row), id: metadata.id, ids: ids)
+        eachOrder { keys, field in keys.insert(.init(key: field.key(metadata), row: row), id: metadata.id, ids: ids) }
         for tag in metadata.tags { byTag[tag, default: []].insert(row) }
+    }
+
+    /// Runs `body` on each sorted-keys order with the field it is sorted by.
+    private mutating func eachOrder(_ body: (inout SortedKeys, SessionSort.Field) -> Void) {
+        body(&byUpdated, .updatedAt)
+        body(&byCreated, .createdAt)
+        body(&byCost, .cost)
     }
 
     /// Moves a replaced record's row in the orders whose key changed and the tags that changed
     /// (an append changes only `updatedAt`: one order of three, no tag).
     private mutating func relink(_ row: Int32, from old: SessionMetadata, to new: SessionMetadata) {
         let ids = idOfRow  // the id is the same before and after
-        func move(_ keys: inout SortedKeys, _ key: (SessionMetadata) -> Double) {
-            let before = key(old), after = key(new)
+        eachOrder { keys, field in
+            let before = field.key(old), after = field.key(new)
             guard before != after else { return }
             keys.remove(.init(key: before, row: row), id: old.id, ids: ids)
             keys.insert(.init(key: after, row: row), id: new.id, ids: ids)
         }
-        move(&byUpdated, Orders.updatedKey)
-        move(&byCreated, Orders.createdKey)
-        move(&byCost, Orders.costKey)
         guard old.tags != new.tags else { return }
         for tag in old.tags where !new.tags.contains(tag) { untag(row, tag) }
         for tag in new.tags where !old.tags.contains(tag) { byTag[tag, default: []].insert(row) }
@@ -238,9 +236,7 @@ struct SessionIndex: Sendable {
 
     private mutating func unlink(_ old: SessionMetadata, row: Int32) {
         let ids = idOfRow
-        byUpdated.remove(.init(key: Orders.updatedKey(old), row: row), id: old.id, ids: ids)
-        byCreated.remove(.init(key: Orders.createdKey(old), row: row), id: old.id, ids: ids)
-        byCost.remove(.init(key: Orders.costKey(old), row: row), id: old.id, ids: ids)
+        eachOrder { keys, field in keys.remove(.init(key: field.key(old), row: row), id: old.id, ids: ids) }
         for tag in old.tags { untag(row, tag) }
     }
 

@@ -96,3 +96,19 @@ func withStore(
     }
     await store.shutdown()
 }
+
+extension MetadataFile {
+    /// A session's catalog line, `\n` included, as ``MetadataFile/write(_:to:)`` writes it.
+    static func encode(_ m: SessionMetadata) -> [UInt8] {
+        var writer = JSONWriter()
+        write(m, to: &writer)
+        return writer.bytes()
+    }
+}
+
+extension IndexSnapshot {
+    /// ``IndexSnapshot/decode(_:)`` of a snapshot held in an array.
+    static func decode(_ bytes: [UInt8]) throws(ByteReader.Truncated) -> Image {
+        try bytes.withUnsafeBytes { raw in Result { () throws(ByteReader.Truncated) in try decode(raw) } }.get()
+    }
+}
