@@ -123,6 +123,7 @@ import AgentSessions
         let stream = pipe.fileHandleForReading.messages(mode: .strict)
         let (firstSeen, signal) = AsyncStream<Void>.makeStream()
         let task = Task {
+            defer { signal.finish() }  // a stream that fails before its first message must not leave the wait below waiting
             var count = 0
             for try await _ in stream {
                 count += 1

@@ -169,6 +169,7 @@ struct RunnerTests {
             let run = template.runner(store: store, grace: grace).run("long job")
             let (firstArrived, signal) = AsyncStream<Void>.makeStream()
             let task = Task { () -> (Int, ClaudeCodeError?) in
+                defer { signal.finish() }  // a run that fails before its first message must not leave the wait below waiting
                 var count = 0
                 do {
                     for try await _ in run {
