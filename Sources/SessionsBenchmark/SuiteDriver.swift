@@ -167,8 +167,12 @@ enum SuiteDriver {
         } else if stdoutToStderr {
             process.standardOutput = FileHandle.standardError
         }
+        // Its termination handler, not `waitUntilExit()`, which polls a run loop and has been
+        // reported to hang on Linux for a process that has already exited.
+        let exited = DispatchSemaphore(value: 0)
+        process.terminationHandler = { _ in exited.signal() }
         try process.run()
-        process.waitUntilExit()
+        exited.wait()
         try handle?.close()
         return process.terminationStatus
     }

@@ -1,5 +1,6 @@
 import Foundation
 import Testing
+import TestSupport
 @testable import AgentSessions
 
 @Suite struct JSONRoundTripTests {
@@ -21,7 +22,7 @@ import Testing
 
     /// Every line of a freshly generated shared corpus: parse → write is byte-identical,
     /// and parse → write → parse is equal.
-    @Test func everyCorpusLineRoundTripsByteForByte() throws {
+    @Test func everyCorpusLineRoundTripsByteForByte() async throws {
         let repository = URL(fileURLWithPath: #filePath)
             .deletingLastPathComponent().deletingLastPathComponent().deletingLastPathComponent()
         let script = repository.deletingLastPathComponent().appendingPathComponent("shared/bench/gen_corpus.py")
@@ -37,15 +38,16 @@ import Testing
         process.arguments = ["python3", script.path, "--sessions", "200", "--seed", "1", "--out", directory.path]
         process.standardOutput = FileHandle.nullDevice
         process.standardError = FileHandle.nullDevice
+        let exit: ProcessExit
         do {
-            try process.run()
+            exit = try ProcessExit(starting: process)
         } catch {
             Issue.record("cannot run python3 (needed to generate the corpus): \(error)")
             return
         }
-        process.waitUntilExit()
-        guard process.terminationStatus == 0 else {
-            Issue.record("python3 \(script.path) failed with status \(process.terminationStatus); is python3 installed?")
+        let status = await exit.status
+        guard status == 0 else {
+            Issue.record("python3 \(script.path) failed with status \(status); is python3 installed?")
             return
         }
         let sessions = directory.appendingPathComponent("sessions")

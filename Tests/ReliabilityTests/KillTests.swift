@@ -20,7 +20,7 @@ struct KillTests {
             let writer = try WriterProcess(directory: directory, run: run, seed: Self.seed)
             // A random moment in the first 0.3 s: sometimes during open/recovery, mostly mid-write.
             try await Task.sleep(for: .milliseconds(5 + random.below(300)))
-            writer.kill()
+            await writer.kill()
             let acks = writer.acknowledgements()
             for ack in acks { acknowledged[ack.id] = ack.count }
             totalAcks += acks.count
@@ -70,8 +70,7 @@ struct KillTests {
         let writers = try (0..<3).map { try WriterProcess(directory: directory, run: 1_000 + $0, seed: 7, operations: 300) }
         var acknowledged: [String: Int] = [:]
         for writer in writers {
-            writer.process.waitUntilExit()
-            #expect(writer.process.terminationStatus == 0)
+            #expect(await writer.status == 0)
             for ack in writer.acknowledgements() { acknowledged[ack.id] = ack.count }
         }
         let store = try await openForCheck(directory)
@@ -88,17 +87,26 @@ struct KillTests {
 @Suite("Processes: the real tools side by side", .serialized)
 struct ToolProcessTests {
     /// Runs `sessions` with arguments, returning its exit status and standard output.
-    static func sessions(_ arguments: [String]) throws -> (status: Int32, output: String) {
+    static func sessions(_ arguments: [String]) async throws -> (status: Int32, output: String) {
+        let (outputPath, output) = try outputFile("cli")
+        defer {
+            try? output.close()
+            try? FileManager.default.removeItem(atPath: outputPath)
+        }
         let process = Process()
         process.executableURL = try builtProduct("sessions")
         process.arguments = arguments
-        let pipe = Pipe()
-        process.standardOutput = pipe
+        process.standardOutput = output
         process.standardError = FileHandle.nullDevice
-        try process.run()
-        let data = pipe.fileHandleForReading.readDataToEndOfFile()
-        process.waitUntilExit()
-        return (process.terminationStatus, String(decoding: data, as: UTF8.self))
+        let status = try await ProcessExit(starting: process).status
+        return (status, String(decoding: FileManager.default.contents(atPath: outputPath) ?? Data(), as: UTF8.self))
+    }
+
+    /// Runs `sessions` with arguments `times` times, one run after the other; their exit statuses.
+    static func sessions(_ arguments: [String], times: Int) async throws -> [Int32] {
+        var statuses: [Int32] = []
+        for _ in 0..<times { statuses.append(try await sessions(arguments).status) }
+        return statuses
     }
 
     @Test("a writer, `sessions import` in a loop and `sessions cleanup` in a loop on one store: nothing lost or duplicated")
@@ -122,15 +130,10 @@ struct ToolProcessTests {
             try FileManager.default.removeItem(atPath: directory + "-staging")
         }
         let writer = try WriterProcess(directory: directory, run: 3_000, seed: 11, operations: 250)
-        async let imports: [Int32] = Task.detached {
-            try (0..<12).map { _ in try Self.sessions(["--store", directory, "import", archive]).status }
-        }.value
-        async let cleanups: [Int32] = Task.detached {
-            try (0..<12).map { _ in try Self.sessions(["cleanup", "--older-than", "365d", "--store", directory]).status }
-        }.value
+        async let imports = Self.sessions(["--store", directory, "import", archive], times: 12)
+        async let cleanups = Self.sessions(["cleanup", "--older-than", "365d", "--store", directory], times: 12)
         let (importStatuses, cleanupStatuses) = try await (imports, cleanups)
-        writer.process.waitUntilExit()
-        #expect(writer.process.terminationStatus == 0)
+        #expect(await writer.status == 0)
         #expect(importStatuses.allSatisfy { $0 == 0 }, "import exit codes \(importStatuses)")
         #expect(cleanupStatuses.allSatisfy { $0 == 0 }, "cleanup exit codes \(cleanupStatuses)")
 
@@ -147,7 +150,7 @@ struct ToolProcessTests {
             #expect(try await store.loadSession(session.id).messages == (0..<3).map { writerMessage(session.id, $0) })
         }
         // Another process's view (the CLI) agrees with this one.
-        let listed = try Self.sessions(["--store", directory, "list", "--json"])
+        let listed = try await Self.sessions(["--store", directory, "list", "--json"])
         #expect(listed.status == 0)
         let cliIDs = listed.output.split(separator: "\n").compactMap { line in
             (try? JSONValue(parsing: String(line)))?["id"]?.stringValue

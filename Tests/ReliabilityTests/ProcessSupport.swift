@@ -16,35 +16,60 @@ func builtProduct(_ name: String) throws -> URL {
 
 enum ProcessTestError: Error, CustomStringConvertible {
     case missingProduct(String)
+    case cannotCreate(String)
     var description: String {
         switch self {
         case .missingProduct(let name): "\(name) was not built next to the tests; run `swift build` first"
+        case .cannotCreate(let path): "cannot create \(path)"
         }
     }
 }
 
-/// A running StoreWriter whose acknowledgements are collected from its standard output.
+/// A new empty file in the temporary directory, open for writing: a child's standard output,
+/// read once it has exited (no pipe to fill up, no end of file that an inheriting process could
+/// hold back).
+func outputFile(_ name: String) throws -> (path: String, handle: FileHandle) {
+    let path = NSTemporaryDirectory() + "agent-sessions-\(name)-\(UUID().uuidString).out"
+    guard FileManager.default.createFile(atPath: path, contents: nil) else { throw ProcessTestError.cannotCreate(path) }
+    return (path, try FileHandle(forWritingTo: URL(fileURLWithPath: path)))
+}
+
+/// A running StoreWriter whose acknowledgements are collected from its standard output (an
+/// ``outputFile(_:)``).
 final class WriterProcess {
-    let process = Process()
-    private let output = Pipe()
+    private let exit: ProcessExit
+    private let outputPath: String
+    let pid: Int32
 
     init(directory: String, run: Int, seed: UInt64, durability: String = "--durable", operations: Int? = nil) throws {
+        let process = Process()
         process.executableURL = try builtProduct("StoreWriter")
         process.arguments = [directory, String(run), String(seed), durability] + (operations.map { ["--operations", String($0)] } ?? [])
+        let (path, output) = try outputFile("writer")
+        outputPath = path
+        defer { try? output.close() }
         process.standardOutput = output
         process.standardError = FileHandle.nullDevice
-        try process.run()
+        exit = try ProcessExit(starting: process)
+        pid = process.processIdentifier
     }
 
-    func kill() {
-        Foundation.kill(process.processIdentifier, SIGKILL)
-        process.waitUntilExit()
+    deinit { try? FileManager.default.removeItem(atPath: outputPath) }
+
+    /// Kills the writer (`SIGKILL`) and waits until it has exited.
+    func kill() async {
+        Foundation.kill(pid, SIGKILL)
+        _ = await exit.status
+    }
+
+    /// The writer's exit status, once it has exited.
+    var status: Int32 {
+        get async { await exit.status }
     }
 
     /// Every complete line the writer printed (call after it exited).
     func acknowledgements() -> [(op: String, id: String, count: Int)] {
-        let data = output.fileHandleForReading.readDataToEndOfFile()
-        let text = String(decoding: data, as: UTF8.self)
+        let text = String(decoding: FileManager.default.contents(atPath: outputPath) ?? Data(), as: UTF8.self)
         var lines = text.split(separator: "\n", omittingEmptySubsequences: false)
         if text.last != "\n" { lines.removeLast() }  // an unterminated line is not an acknowledgement
         return lines.compactMap { line in
