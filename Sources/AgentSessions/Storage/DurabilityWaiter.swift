@@ -22,6 +22,11 @@ public final class DurabilityWaiter: Sendable {
     private let state: Mutex<State>
     private let queue = DispatchQueue(label: "agent-sessions.group-commit")
     private let sync: @Sendable () throws(StoreError) -> Void
+    /// Nil while open; after ``close(_:)``, the error every later round fails with. Held during
+    /// each sync, so `close` waits for one in progress and none starts after it: the log's
+    /// descriptor is closed next, and its number may then name another file, whose sync would
+    /// acknowledge writes that are not on disk.
+    private let closed = Mutex<StoreError?>(nil)
 
     /// - Parameters:
     ///   - start: the log position already on stable storage.
@@ -101,7 +106,12 @@ public final class DurabilityWaiter: Sendable {
     /// One round: syncs, then resumes the waiters it covers (or, if the sync failed, fails them
     /// all). Returns the failure, and whether others are still waiting (then `running` stays set).
     private func round(to target: DurabilityTicket) -> (failure: StoreError?, more: Bool) {
-        let outcome = Result { () throws(StoreError) in try sync() }
+        let outcome = Result { () throws(StoreError) in
+            try closed.withLock { closed throws(StoreError) in
+                if let closed { throw closed }
+                try sync()
+            }
+        }
         let (done, more) = finish(outcome, target: target)
         for continuation in done { continuation.resume(with: outcome.mapError { $0 as any Error }) }
         guard case .failure(let error) = outcome else { return (nil, more) }
@@ -141,6 +151,13 @@ public final class DurabilityWaiter: Sendable {
             }
             guard let target, round(to: target).more else { return }
         }
+    }
+
+    /// Stops syncing: waits for a sync in progress, then fails every round after it with `error`
+    /// (its waiters, and every later wait and sync, as after a failed sync). Call before
+    /// closing the log.
+    func close(_ error: StoreError) {
+        closed.withLock { $0 = error }
     }
 
     /// Writers waiting for a round (tests).

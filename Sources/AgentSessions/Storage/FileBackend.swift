@@ -94,10 +94,14 @@ public final class FileBackend: StorageBackend, IndexRestoring, NonBlockingWrite
 
     deinit {
         effects?.stop()
+        durability?.close(closedError)
         if let mappedHeader { POSIX.unmap(mappedHeader, length: Journal.headerSize) }
         if journalFD >= 0 { POSIX.close(journalFD) }
         if lockFD >= 0 { POSIX.close(lockFD) }
     }
+
+    /// What a durability wait fails with once the store is closed.
+    private var closedError: StoreError { .unavailable(reason: "the store at \(directory) is closed") }
 
     /// The default store directory: `AGENT_SESSIONS_DIR` if set; else on macOS
     /// `~/Library/Application Support/agent-sessions`; else `$XDG_DATA_HOME/agent-sessions`,
@@ -951,6 +955,7 @@ public final class FileBackend: StorageBackend, IndexRestoring, NonBlockingWrite
         guard journalFD >= 0 else { return }
         defer {
             effects?.stop()
+            durability?.close(closedError)
             if let mappedHeader { POSIX.unmap(mappedHeader, length: Journal.headerSize) }
             mappedHeader = nil
             POSIX.close(journalFD)

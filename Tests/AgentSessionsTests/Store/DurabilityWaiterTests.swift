@@ -119,4 +119,21 @@ struct DurabilityWaiterTests {
         await #expect(throws: StoreError.self) { try await waiter.wait(for: Self.ticket(100)) }
         #expect(syncs.count.load(ordering: .relaxed) == 1, "a failed sync is never retried: the page cache is in doubt")
     }
+
+    @Test("close lets a sync in progress finish and acknowledge; after it no round syncs, and every wait fails with its error")
+    func closeStopsSyncing() async throws {
+        let (syncs, waiter) = Self.gatedWaiter()
+        let inFlight = Task { try await waiter.wait(for: Self.ticket(100)) }
+        await syncs.untilEntered()
+        let closed = StoreError.unavailable(reason: "the store at /s is closed")
+        let closing = Task.detached { waiter.close(closed) }  // waits for the sync in progress
+        syncs.release(1)
+        try await inFlight.value
+        await closing.value
+        waiter.noteWritten(Self.ticket(200))
+        syncs.release(2)  // spare permits: a wrong round after the close finishes and is counted instead of hanging
+        await #expect(throws: closed) { try await waiter.wait(for: Self.ticket(200)) }
+        #expect(throws: closed) { try waiter.syncIfIdle(Self.ticket(200)) }
+        #expect(syncs.count.load(ordering: .relaxed) == 1, "a round ran a sync after close (on a descriptor that may name another file)")
+    }
 }
