@@ -55,7 +55,8 @@ public final class DurabilityWaiter: Sendable {
     ///
     /// Cancellation does not interrupt the wait: the write has already been handed to the
     /// kernel, and returning early would report it durable or failed when it is neither.
-    /// - Throws: ``StoreError/storageFailure(path:operation:errno:)`` when the sync fails.
+    /// - Throws: ``StoreError/storageFailure(path:operation:errno:)`` when the sync fails, or the
+    ///   error given to ``close(_:)``.
     func wait(for ticket: DurabilityTicket) async throws {
         try await withCheckedThrowingContinuation { (continuation: CheckedContinuation<Void, any Error>) in
             enum Action { case fail(StoreError), done, wait, startRounds }
@@ -80,7 +81,8 @@ public final class DurabilityWaiter: Sendable {
     /// a round (one sync, resuming the waiters it covers). Returns false, having done nothing,
     /// when a round is running; call ``wait(for:)`` then.
     /// - Throws: ``StoreError/storageFailure(path:operation:errno:)`` when the sync fails (every
-    ///   waiter and every later call fails too, as in a queued round).
+    ///   waiter and every later call fails too, as in a queued round), or the error given to
+    ///   ``close(_:)``.
     func syncIfIdle(_ ticket: DurabilityTicket) throws(StoreError) -> Bool {
         enum Action { case fail(StoreError), done, busy, sync(DurabilityTicket) }
         let action: Action = state.withLock { state in

@@ -94,14 +94,16 @@ public final class FileBackend: StorageBackend, IndexRestoring, NonBlockingWrite
 
     deinit {
         effects?.stop()
-        durability?.close(closedError)
+        durability?.close(syncCancelled)
         if let mappedHeader { POSIX.unmap(mappedHeader, length: Journal.headerSize) }
         if journalFD >= 0 { POSIX.close(journalFD) }
         if lockFD >= 0 { POSIX.close(lockFD) }
     }
 
-    /// What a durability wait fails with once the store is closed.
-    private var closedError: StoreError { .unavailable(reason: "the store at \(directory) is closed") }
+    /// What a write still waiting for its journal sync gets when the store closes: a storage
+    /// failure, never `unavailable`, which the facade takes for "nothing was written" and retries
+    /// on a restarted store (the record is logged: a retried append would be applied twice).
+    private var syncCancelled: StoreError { .storageFailure(path: journalPath, operation: "fdatasync", errno: ECANCELED) }
 
     /// The default store directory: `AGENT_SESSIONS_DIR` if set; else on macOS
     /// `~/Library/Application Support/agent-sessions`; else `$XDG_DATA_HOME/agent-sessions`,
@@ -955,7 +957,7 @@ public final class FileBackend: StorageBackend, IndexRestoring, NonBlockingWrite
         guard journalFD >= 0 else { return }
         defer {
             effects?.stop()
-            durability?.close(closedError)
+            durability?.close(syncCancelled)
             if let mappedHeader { POSIX.unmap(mappedHeader, length: Journal.headerSize) }
             mappedHeader = nil
             POSIX.close(journalFD)

@@ -120,20 +120,48 @@ struct DurabilityWaiterTests {
         #expect(syncs.count.load(ordering: .relaxed) == 1, "a failed sync is never retried: the page cache is in doubt")
     }
 
-    @Test("close lets a sync in progress finish and acknowledge; after it no round syncs, and every wait fails with its error")
+    @Test("close waits for a sync in progress, which acknowledges; after it no round syncs, and every wait fails with its error")
     func closeStopsSyncing() async throws {
         let (syncs, waiter) = Self.gatedWaiter()
         let inFlight = Task { try await waiter.wait(for: Self.ticket(100)) }
         await syncs.untilEntered()
-        let closed = StoreError.unavailable(reason: "the store at /s is closed")
-        let closing = Task.detached { waiter.close(closed) }  // waits for the sync in progress
+        let closed = StoreError.storageFailure(path: "/s/journal", operation: "fdatasync", errno: ECANCELED)
+        let closing = DispatchSemaphore(value: 0)
+        DispatchQueue.global().async {
+            waiter.close(closed)
+            closing.signal()
+        }
+        /// Waits off the cooperative pool for the close to return, at most `timeout`; whether it did.
+        func closeReturned(within timeout: DispatchTimeInterval) async -> Bool {
+            await withCheckedContinuation { done in
+                DispatchQueue.global().async { done.resume(returning: closing.wait(timeout: .now() + timeout) == .success) }
+            }
+        }
+        // Not synchronisation: a close that did not wait for the sync would return within this
+        // pause (a stalled machine could give a false pass, never a false failure).
+        #expect(await !closeReturned(within: .milliseconds(50)), "close returned while a sync was in progress")
         syncs.release(1)
         try await inFlight.value
-        await closing.value
+        #expect(await closeReturned(within: .seconds(30)))
         waiter.noteWritten(Self.ticket(200))
         syncs.release(2)  // spare permits: a wrong round after the close finishes and is counted instead of hanging
         await #expect(throws: closed) { try await waiter.wait(for: Self.ticket(200)) }
         #expect(throws: closed) { try waiter.syncIfIdle(Self.ticket(200)) }
         #expect(syncs.count.load(ordering: .relaxed) == 1, "a round ran a sync after close (on a descriptor that may name another file)")
+    }
+
+    @Test("a write waiting for its journal sync when the store closes gets a storage failure, never unavailable (which the facade retries)",
+          arguments: [true, false])
+    func closedStoreFailsWaitingWrites(clean: Bool) async throws {
+        let dir = TemporaryDirectory()
+        defer { dir.remove() }
+        let table = try SessionTable(backend: FileBackend(directory: dir.path, durability: .durable), cacheBytes: 1 << 20)
+        let durability = try #require(table.durability)
+        table.close(clean: clean)  // a shutdown without a checkpoint, or a crash (the backend let go)
+        let logged = DurabilityTicket(generation: .max, offset: 0)  // past anything synced
+        durability.noteWritten(logged)
+        await #expect(throws: StoreError.storageFailure(path: dir.path + "/journal", operation: "fdatasync", errno: ECANCELED)) {
+            try await durability.wait(for: logged)
+        }
     }
 }
