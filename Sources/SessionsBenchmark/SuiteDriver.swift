@@ -167,8 +167,8 @@ enum SuiteDriver {
         } else if stdoutToStderr {
             process.standardOutput = FileHandle.standardError
         }
-        // Its termination handler, not `waitUntilExit()`, which polls a run loop and has been
-        // reported to hang on Linux for a process that has already exited.
+        // Its termination handler, not `waitUntilExit()`, which polls a run loop (such waits
+        // have been reported to hang on Linux).
         let exited = DispatchSemaphore(value: 0)
         process.terminationHandler = { _ in exited.signal() }
         try process.run()

@@ -4,10 +4,10 @@ import Synchronization
 /// A started Foundation `Process` whose exit is awaited, not waited for on a thread.
 ///
 /// The tests start their helper programs through this instead of calling
-/// `Process.waitUntilExit()`, which polls a run loop on the calling thread: on Linux it has been
-/// reported to hang for a process that has already exited (swift-corelibs-foundation), and it
-/// blocks one of the cooperative pool's threads, of which a 2-core machine has two, while it
-/// waits. The termination handler is set before the process starts, so a fast exit is not missed.
+/// `Process.waitUntilExit()`, which polls a run loop on the calling thread and so blocks one of
+/// the cooperative pool's threads, of which a 2-core machine has two, for as long as the process
+/// runs (run-loop waits have also been reported to hang on Linux). The termination handler is
+/// set before the process starts, so a fast exit is not missed.
 public final class ProcessExit: Sendable {
     private struct State {
         var status: Int32?
