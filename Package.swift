@@ -29,7 +29,7 @@ let package = Package(
         .testTarget(name: "SupervisionTests", dependencies: ["Supervision"]),
         .testTarget(name: "AgentSessionsTests", dependencies: ["AgentSessions", "TestSupport"]),
         // The executables too, so that `swift test` builds the binaries the end-to-end tests run.
-        .testTarget(name: "SessionsCommandTests", dependencies: ["SessionsCommand", "sessions", "ResumeWorkflow"]),
+        .testTarget(name: "SessionsCommandTests", dependencies: ["SessionsCommand", "sessions", "ResumeWorkflow", "TestSupport"]),
         // Helpers shared by the test targets and test programs (a seeded generator, a fault-injecting backend).
         .target(name: "TestSupport", dependencies: ["AgentSessions"], path: "Tests/TestSupport"),
         // A test-only program that writes to a store and reports each acknowledged operation,

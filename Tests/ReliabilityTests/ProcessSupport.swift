@@ -50,7 +50,10 @@ final class WriterProcess {
         defer { try? output.close() }
         process.standardOutput = output
         process.standardError = FileHandle.nullDevice
-        exit = try ProcessExit(starting: process)
+        do { exit = try ProcessExit(starting: process) } catch {
+            try? FileManager.default.removeItem(atPath: path)  // deinit does not run for a failed init
+            throw error
+        }
         pid = process.processIdentifier
     }
 

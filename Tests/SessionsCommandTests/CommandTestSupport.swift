@@ -1,6 +1,7 @@
 import AgentSessions
 import Foundation
 import Testing
+import TestSupport
 
 /// A fresh directory under the system temporary directory, removed by ``remove()``.
 struct ScratchDirectory {
@@ -78,10 +79,7 @@ func runProcess(_ executable: String, _ arguments: [String], environment: [Strin
     process.standardOutput = out
     process.standardError = err
     process.standardInput = FileHandle.nullDevice
-    let status: Int32 = try await withCheckedThrowingContinuation { continuation in
-        process.terminationHandler = { continuation.resume(returning: $0.terminationStatus) }
-        do { try process.run() } catch { continuation.resume(throwing: error) }
-    }
+    let status = try await ProcessExit(starting: process).status
     try out.close()
     try err.close()
     return ProcessOutput(

@@ -92,12 +92,19 @@ public final class FileBackend: StorageBackend, IndexRestoring, NonBlockingWrite
         unsyncedPath = directory + "/unsynced"
     }
 
-    deinit {
+    deinit { release() }
+
+    /// Stops the file worker and the durability rounds, then unmaps and closes the journal and
+    /// the lock (a second call does nothing more): the end of ``close(image:)`` and of `deinit`.
+    private func release() {
         effects?.stop()
         durability?.close(syncCancelled)
         if let mappedHeader { POSIX.unmap(mappedHeader, length: Journal.headerSize) }
+        mappedHeader = nil
         if journalFD >= 0 { POSIX.close(journalFD) }
         if lockFD >= 0 { POSIX.close(lockFD) }
+        journalFD = -1
+        lockFD = -1
     }
 
     /// What a write still waiting for its journal sync gets when the store closes: a storage
@@ -955,16 +962,7 @@ public final class FileBackend: StorageBackend, IndexRestoring, NonBlockingWrite
     /// Closes as ``close(index:)`` does; `image` is built only if the close checkpoints.
     func close(image: () -> IndexImage) throws(StoreError) {
         guard journalFD >= 0 else { return }
-        defer {
-            effects?.stop()
-            durability?.close(syncCancelled)
-            if let mappedHeader { POSIX.unmap(mappedHeader, length: Journal.headerSize) }
-            mappedHeader = nil
-            POSIX.close(journalFD)
-            POSIX.close(lockFD)
-            journalFD = -1
-            lockFD = -1
-        }
+        defer { release() }
         try effects?.drain()  // then the worker has released the lock
         try POSIX.lock(lockFD, exclusive: true, path: directory + "/lock")
         defer { POSIX.unlock(lockFD) }

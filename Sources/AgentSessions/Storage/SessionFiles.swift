@@ -27,10 +27,12 @@ struct SessionFiles: Sendable {
     /// meanwhile.
     static func quarantineTarget(_ path: String, in quarantine: String, at seconds: Int = Int(Date().timeIntervalSince1970)) -> String {
         let target = "\(quarantine)/\((path as NSString).lastPathComponent).\(seconds)"
-        guard POSIX.exists(target) else { return target }
-        var n = 1
-        while POSIX.exists("\(target).\(n)") { n += 1 }
-        return "\(target).\(n)"
+        var candidate = target, n = 0
+        while POSIX.exists(candidate) {
+            n += 1
+            candidate = "\(target).\(n)"
+        }
+        return candidate
     }
 
     /// Writes a saved session's lines: a new file in place, an existing one replaced atomically
