@@ -13,6 +13,8 @@ struct SessionIndex: Sendable {
     /// Everything else refers to rows, so a search resolves candidates by array index, not by
     /// hashing ids. Only rows reachable from `rowOf` (and so from the tag sets and sorted keys) are live.
     private var rows: [SessionMetadata] = []
+    /// What filters and sort keys read of each row (``FilterFields``), in place of the record.
+    private var filters: [FilterFields] = []
     private var freeRows: [Int32] = []
     private var rowOf: [String: Int32] = [:]
     private var byTag: [String: Set<Int32>] = [:]
@@ -57,6 +59,7 @@ struct SessionIndex: Sendable {
         // With duplicates the stored orders (of `all`) are checked against the deduplicated
         // records like any others: a wrong order is recomputed.
         let built = duplicates ? Derived(records, orders: orders) : derived.withLock { $0 } ?? Derived(records, orders: orders)
+        filters = built.filters
         byUpdated = built.byUpdated
         byCreated = built.byCreated
         byCost = built.byCost
@@ -66,20 +69,22 @@ struct SessionIndex: Sendable {
     /// The index size from which building it uses a second thread.
     static let parallelThreshold = 20_000
 
-    /// The parts of an index derived from its rows: sorted keys and tag postings.
+    /// The parts of an index derived from its rows: filter fields, sorted keys and tag postings.
     private struct Derived: Sendable {
+        var filters: [FilterFields]
         var byUpdated = SortedKeys(), byCreated = SortedKeys(), byCost = SortedKeys()
         var byTag: [String: Set<Int32>] = [:]
 
         /// From records with distinct ids, each order as stored (checked while its elements
         /// are built) or else sorted here.
         init(_ records: [SessionMetadata], orders: Orders?) {
-            byUpdated.reset(sorted: SessionIndex.elements(orders?.updated, records, .updatedAt))
-            byCreated.reset(sorted: SessionIndex.elements(orders?.created, records, .createdAt))
-            byCost.reset(sorted: SessionIndex.elements(orders?.cost, records, .cost))
+            filters = records.map(FilterFields.init)
+            byUpdated.reset(sorted: SessionIndex.elements(orders?.updated, records, filters, .updatedAt))
+            byCreated.reset(sorted: SessionIndex.elements(orders?.created, records, filters, .createdAt))
+            byCost.reset(sorted: SessionIndex.elements(orders?.cost, records, filters, .cost))
             var tagRows: [String: [Int32]] = [:]
-            for row in records.indices {  // indexed, not `for record in`: no copy of each record
-                for tag in records[row].tags { tagRows[tag, default: []].append(Int32(row)) }
+            for row in filters.indices {  // indexed, not `for record in`: no copy of each record
+                for tag in filters[row].tags { tagRows[tag, default: []].append(Int32(row)) }
             }
             byTag = tagRows.mapValues { Set($0) }
         }
@@ -100,15 +105,16 @@ struct SessionIndex: Sendable {
 
         /// Computes the orders of `records` (whose ids are distinct).
         init(of records: [SessionMetadata]) {
-            updated = Self.sorted(records, .updatedAt)
-            created = Self.sorted(records, .createdAt)
-            cost = Self.sorted(records, .cost)
+            let filters = records.map(FilterFields.init)
+            updated = Self.sorted(records, filters, .updatedAt)
+            created = Self.sorted(records, filters, .createdAt)
+            cost = Self.sorted(records, filters, .cost)
         }
 
         /// Sorts plain `(key, row)` pairs (no reference counting while elements move; each key
         /// read in place) and reads ids only to break ties.
-        static func sorted(_ records: [SessionMetadata], _ field: SessionSort.Field) -> [Int32] {
-            var pairs = records.indices.map { (key: field.key(records[$0]), row: Int32($0)) }
+        static func sorted(_ records: [SessionMetadata], _ filters: [FilterFields], _ field: SessionSort.Field) -> [Int32] {
+            var pairs = filters.indices.map { (key: field.key(filters[$0]), row: Int32($0)) }
             pairs.sort { a, b in
                 if a.key != b.key { return a.key < b.key }
                 return records[Int(a.row)].id.utf8.lexicographicallyPrecedes(records[Int(b.row)].id.utf8)
@@ -120,13 +126,13 @@ struct SessionIndex: Sendable {
     /// The sorted-keys elements of `records` in `order` when it lists every record once in
     /// ascending order (checked in the same pass); otherwise in an order computed by sorting.
     fileprivate static func elements(
-        _ order: [Int32]?, _ records: [SessionMetadata], _ field: SessionSort.Field
+        _ order: [Int32]?, _ records: [SessionMetadata], _ filters: [FilterFields], _ field: SessionSort.Field
     ) -> [SortedKeys.Element] {
         // Read in one sequential pass, each key read in place (a call through a key function
         // value copied each record: a retain and a release of each of its references); looked up
         // by row below.
         let keys = [Double](unsafeUninitializedCapacity: records.count) { buffer, count in
-            for i in records.indices { buffer[i] = field.key(records[i]) }
+            for i in filters.indices { buffer[i] = field.key(filters[i]) }
             count = records.count
         }
         if let order, order.count == records.count {
@@ -146,7 +152,7 @@ struct SessionIndex: Sendable {
             }
             if result.count == records.count { return result }
         }
-        return Orders.sorted(records, field).map { SortedKeys.Element(key: keys[Int($0)], row: $0) }
+        return Orders.sorted(records, filters, field).map { SortedKeys.Element(key: keys[Int($0)], row: $0) }
     }
 
     var count: Int { rowOf.count }
@@ -179,6 +185,7 @@ struct SessionIndex: Sendable {
     private static let vacant = SessionMetadata(
         id: "", createdAt: Date(timeIntervalSinceReferenceDate: 0), updatedAt: Date(timeIntervalSinceReferenceDate: 0),
         messageCount: 0, totalCostUSD: 0, turnCount: 0, sortedTags: [], summary: nil, model: nil, byteSize: 0)
+    private static let vacantFilters = FilterFields(vacant)
 
     /// A row's session id, over the rows as they are now (what ``SortedKeys`` asks to order ties).
     private var idOfRow: (Int32) -> String {
@@ -188,17 +195,20 @@ struct SessionIndex: Sendable {
 
     /// Inserts or replaces the record with `metadata.id`.
     mutating func upsert(_ metadata: SessionMetadata) {
+        let fields = FilterFields(metadata)
         if let row = rowOf[metadata.id] {
-            let old = rows[Int(row)]
+            let old = filters[Int(row)]
             rows[Int(row)] = metadata
-            relink(row, from: old, to: metadata)
+            filters[Int(row)] = fields
+            relink(row, id: metadata.id, from: old, to: fields)
             return
         }
         let row = rows.store(metadata, reusing: &freeRows)
+        if Int(row) < filters.count { filters[Int(row)] = fields } else { filters.append(fields) }
         rowOf[metadata.id] = row
         let ids = idOfRow
-        eachOrder { keys, field in keys.insert(.init(key: field.key(metadata), row: row), id: metadata.id, ids: ids) }
-        for tag in metadata.tags { byTag[tag, default: []].insert(row) }
+        eachOrder { keys, field in keys.insert(.init(key: field.key(fields), row: row), id: metadata.id, ids: ids) }
+        for tag in fields.tags { byTag[tag, default: []].insert(row) }
     }
 
     /// Runs `body` on each sorted-keys order with the field it is sorted by.
@@ -210,13 +220,13 @@ struct SessionIndex: Sendable {
 
     /// Moves a replaced record's row in the orders whose key changed and the tags that changed
     /// (an append changes only `updatedAt`: one order of three, no tag).
-    private mutating func relink(_ row: Int32, from old: SessionMetadata, to new: SessionMetadata) {
-        let ids = idOfRow  // the id is the same before and after
+    private mutating func relink(_ row: Int32, id: String, from old: FilterFields, to new: FilterFields) {
+        let ids = idOfRow
         eachOrder { keys, field in
             let before = field.key(old), after = field.key(new)
             guard before != after else { return }
-            keys.remove(.init(key: before, row: row), id: old.id, ids: ids)
-            keys.insert(.init(key: after, row: row), id: new.id, ids: ids)
+            keys.remove(.init(key: before, row: row), id: id, ids: ids)
+            keys.insert(.init(key: after, row: row), id: id, ids: ids)
         }
         guard old.tags != new.tags else { return }
         for tag in old.tags where !new.tags.contains(tag) { untag(row, tag) }
@@ -227,17 +237,14 @@ struct SessionIndex: Sendable {
     @discardableResult
     mutating func remove(_ id: String) -> SessionMetadata? {
         guard let row = rowOf.removeValue(forKey: id) else { return nil }
-        let old = rows[Int(row)]
-        unlink(old, row: row)
+        let old = rows[Int(row)], fields = filters[Int(row)]
+        let ids = idOfRow
+        eachOrder { keys, field in keys.remove(.init(key: field.key(fields), row: row), id: id, ids: ids) }
+        for tag in fields.tags { untag(row, tag) }
         rows[Int(row)] = Self.vacant
+        filters[Int(row)] = Self.vacantFilters
         freeRows.append(row)
         return old
-    }
-
-    private mutating func unlink(_ old: SessionMetadata, row: Int32) {
-        let ids = idOfRow
-        eachOrder { keys, field in keys.remove(.init(key: field.key(old), row: row), id: old.id, ids: ids) }
-        for tag in old.tags { untag(row, tag) }
     }
 
     /// Takes `row` out of `tag`'s postings, dropping the tag when no row is left.
@@ -273,14 +280,15 @@ struct SessionIndex: Sendable {
         var keys: [Double] = []
         matched.reserveCapacity(min(plan.count, 4096))
         keys.reserveCapacity(min(plan.count, 4096))
-        // Records are read in place (borrowed through the buffer), never copied, until the result
-        // is built: a copy retains and releases its tags and its box of strings (``SessionMetadata``).
-        rows.withUnsafeBufferPointer { records in
+        // Filter fields are read in place (borrowed through the buffer), never copied (a copy
+        // retains and releases the tags); a record's box is read only for a cursor's tie and when
+        // the result is built.
+        filters.withUnsafeBufferPointer { fields in
             let tagsKnown = plan.coversTags
             plan.forEach { row in
-                guard tagsKnown || query.matchesTags(records[Int(row)]), query.matchesRanges(records[Int(row)]) else { return }
-                let key = query.sort.key(records[Int(row)])
-                if let cursor, !query.sort.precedes((cursor.key, cursor.id), (key, records[Int(row)].id)) { return }
+                guard tagsKnown || query.matchesTags(fields[Int(row)]), query.matchesRanges(fields[Int(row)]) else { return }
+                let key = query.sort.field.key(fields[Int(row)])
+                if let cursor, !query.sort.precedes((cursor.key, cursor.id), (key, rows[Int(row)].id)) { return }
                 matched.append(row)
                 keys.append(key)
             }
@@ -296,7 +304,7 @@ struct SessionIndex: Sendable {
             let result = picked.prefix(limit).map { rows[Int($0.row)] }
             return picked.count > limit ? page(result, query) : SessionPage(sessions: result, nextCursor: nil)
         }
-        // Few matches: order their indices (not the ~100-byte records) with a key-first
+        // Few matches: order their indices (not the records) with a key-first
         // comparator over immutable copies (captured `var`s cost an exclusivity check per access).
         var order = Array(matched.indices)
         let descending = query.sort.descending
@@ -404,7 +412,7 @@ struct SessionIndex: Sendable {
         result.reserveCapacity(min(limit, count))
         // Returns false once a match beyond the limit shows there is a next page.
         func visit(_ i: Int) -> Bool {
-            guard query.matches(rows[Int(keys[i].row)]) else { return true }  // borrowed, not copied
+            guard query.matches(filters[Int(keys[i].row)]) else { return true }  // borrowed, not copied
             if result.count == limit { return false }
             result.append(rows[Int(keys[i].row)])
             return true

@@ -5,63 +5,90 @@ import Foundation
 /// Derived with the ``Session`` helper when a session is saved or appended to, and
 /// kept in the in-memory index, so listing and searching never read message files.
 ///
-/// A value type. Its dates, numbers and tags are stored inline; its id, summary and model share
-/// one immutable box, so that copying a record (every search and list result is a copy of the
-/// index's) retains two references instead of four. Setting one of those three makes a new box.
-/// The fields that filters read for every candidate (dates, cost, tags) stay inline: behind the
-/// box, each candidate would cost one more pointer to follow.
+/// A value type holding one reference: its fields live in an immutable box, so a record is one
+/// word and copying it (every search and list result is a copy of the index's records) retains
+/// one reference and moves 8 bytes. Setting a field makes a new box.
 public struct SessionMetadata: Sendable, Hashable, CustomReflectable {
     /// The session id (see `Docs/StorageFormat.md` for the rules it follows).
     public var id: String {
-        get { names.fields.id }
-        set { updateNames { $0.id = newValue } }
+        get { box.fields.id }
+        set { update { $0.id = newValue } }
     }
     /// When the session was first saved. A later save of the same id keeps it.
-    public var createdAt: Date
+    public var createdAt: Date {
+        get { box.fields.createdAt }
+        set { update { $0.createdAt = newValue } }
+    }
     /// When the session was last saved, appended to, or re-tagged.
-    public var updatedAt: Date
+    public var updatedAt: Date {
+        get { box.fields.updatedAt }
+        set { update { $0.updatedAt = newValue } }
+    }
     /// The number of stored messages.
-    public var messageCount: Int
+    public var messageCount: Int {
+        get { box.fields.messageCount }
+        set { update { $0.messageCount = newValue } }
+    }
     /// The total cost in USD: for each agent process in the session (each `system`/`init` line
     /// starts one), its last `result`'s cost (``Session/calculateCost(_:)``), summed; so a session
     /// resumed twice counts all three runs.
-    public var totalCostUSD: Double
+    public var totalCostUSD: Double {
+        get { box.fields.totalCostUSD }
+        set { update { $0.totalCostUSD = newValue } }
+    }
     /// The number of `assistant` messages (``Session/countTurns(_:)``'s `assistantMessages`).
-    public var turnCount: Int
+    public var turnCount: Int {
+        get { box.fields.turnCount }
+        set { update { $0.turnCount = newValue } }
+    }
     /// The session's tags: distinct, sorted.
-    public var tags: [String]
+    public var tags: [String] {
+        get { box.fields.tags }
+        set { update { $0.tags = newValue } }
+    }
     /// A one-line summary: the caller's, or the first prompt (``Session/summary(_:)``).
     public var summary: String? {
-        get { names.fields.summary }
-        set { updateNames { $0.summary = newValue } }
+        get { box.fields.summary }
+        set { update { $0.summary = newValue } }
     }
     /// The model that produced the session, if the messages name one.
     public var model: String? {
-        get { names.fields.model }
-        set { updateNames { $0.model = newValue } }
+        get { box.fields.model }
+        set { update { $0.model = newValue } }
     }
     /// The size in bytes of the stored message file (JSON lines).
-    public var byteSize: Int
+    public var byteSize: Int {
+        get { box.fields.byteSize }
+        set { update { $0.byteSize = newValue } }
+    }
 
-    /// The strings kept in the box.
-    private struct NameFields: Sendable, Hashable {
+    /// The record's fields, as stored in the box.
+    struct Fields: Sendable, Hashable {
         var id: String
+        var createdAt: Date
+        var updatedAt: Date
+        var messageCount: Int
+        var totalCostUSD: Double
+        var turnCount: Int
+        var tags: [String]
         var summary: String?
         var model: String?
+        var byteSize: Int
     }
 
-    /// The shared box of the reference-counted fields: never changed once made.
-    private final class Names: Sendable {
-        let fields: NameFields
-        init(_ fields: NameFields) { self.fields = fields }
+    /// The shared box: never changed once made.
+    private final class Box: Sendable {
+        let fields: Fields
+        init(_ fields: Fields) { self.fields = fields }
     }
 
-    private var names: Names
+    private var box: Box
 
-    private mutating func updateNames(_ change: (inout NameFields) -> Void) {
-        var fields = names.fields
+    /// Changes several fields with one new box (each setter makes its own).
+    mutating func update(_ change: (inout Fields) -> Void) {
+        var fields = box.fields
         change(&fields)
-        names = Names(fields)
+        box = Box(fields)
     }
 
     /// Creates a metadata record. Tags are deduplicated and sorted.
@@ -79,33 +106,22 @@ public struct SessionMetadata: Sendable, Hashable, CustomReflectable {
         id: String, createdAt: Date, updatedAt: Date, messageCount: Int, totalCostUSD: Double,
         turnCount: Int, sortedTags tags: [String], summary: String?, model: String?, byteSize: Int
     ) {
-        names = Names(NameFields(id: id, summary: summary, model: model))
-        self.createdAt = createdAt
-        self.updatedAt = updatedAt
-        self.messageCount = messageCount
-        self.totalCostUSD = totalCostUSD
-        self.turnCount = turnCount
-        self.tags = tags
-        self.byteSize = byteSize
+        box = Box(Fields(
+            id: id, createdAt: createdAt, updatedAt: updatedAt, messageCount: messageCount, totalCostUSD: totalCostUSD,
+            turnCount: turnCount, tags: tags, summary: summary, model: model, byteSize: byteSize))
     }
+
+    /// Creates a record holding `fields` as they are (tags already distinct and sorted).
+    init(_ fields: Fields) { box = Box(fields) }
 
     /// Whether both records hold the same fields.
     public static func == (a: SessionMetadata, b: SessionMetadata) -> Bool {
-        a.createdAt == b.createdAt && a.updatedAt == b.updatedAt && a.messageCount == b.messageCount
-            && a.totalCostUSD == b.totalCostUSD && a.turnCount == b.turnCount && a.byteSize == b.byteSize && a.tags == b.tags
-            && (a.names === b.names || a.names.fields == b.names.fields)
+        a.box === b.box || a.box.fields == b.box.fields
     }
 
     /// Hashes every field.
     public func hash(into hasher: inout Hasher) {
-        hasher.combine(names.fields)
-        hasher.combine(createdAt)
-        hasher.combine(updatedAt)
-        hasher.combine(messageCount)
-        hasher.combine(totalCostUSD)
-        hasher.combine(turnCount)
-        hasher.combine(tags)
-        hasher.combine(byteSize)
+        hasher.combine(box.fields)
     }
 
     /// The fields, so that printing a record (and a failed test's message) shows them, not the box.

@@ -56,27 +56,27 @@ public struct SessionQuery: Sendable, Hashable {
         self.cursor = cursor
     }
 
-    /// Whether `metadata` passes every filter of this query (order, limit and cursor aside).
-    func matches(_ metadata: SessionMetadata) -> Bool {
-        matchesTags(metadata) && matchesRanges(metadata)
+    /// Whether a record passes every filter of this query (order, limit and cursor aside).
+    func matches(_ record: FilterFields) -> Bool {
+        matchesTags(record) && matchesRanges(record)
     }
 
     /// The tag condition alone.
-    func matchesTags(_ metadata: SessionMetadata) -> Bool {
+    func matchesTags(_ record: FilterFields) -> Bool {
         if tags.isEmpty { return true }
         if tagMatch.requiresAll {
-            for tag in tags where !metadata.tags.contains(tag) { return false }
+            for tag in tags where !record.tags.contains(tag) { return false }
             return true
         }
-        return tags.contains(where: metadata.tags.contains)
+        return tags.contains(where: record.tags.contains)
     }
 
     /// The date and cost conditions alone.
-    func matchesRanges(_ metadata: SessionMetadata) -> Bool {
-        if let createdAfter, metadata.createdAt < createdAfter { return false }
-        if let createdBefore, metadata.createdAt >= createdBefore { return false }
-        if let minCost, metadata.totalCostUSD < minCost { return false }
-        if let maxCost, metadata.totalCostUSD > maxCost { return false }
+    func matchesRanges(_ record: FilterFields) -> Bool {
+        if let createdAfter, record.createdAt < createdAfter { return false }
+        if let createdBefore, record.createdAt >= createdBefore { return false }
+        if let minCost, record.totalCostUSD < minCost { return false }
+        if let maxCost, record.totalCostUSD > maxCost { return false }
         return true
     }
 }
@@ -87,11 +87,11 @@ public struct SessionSort: Sendable, Hashable, CustomStringConvertible {
         case updatedAt = "updated", createdAt = "created", cost = "cost"
 
         /// A record's key in this field's order.
-        func key(_ metadata: SessionMetadata) -> Double {
+        func key(_ record: FilterFields) -> Double {
             switch self {
-            case .updatedAt: metadata.updatedAt.timeIntervalSince1970
-            case .createdAt: metadata.createdAt.timeIntervalSince1970
-            case .cost: metadata.totalCostUSD
+            case .updatedAt: record.updatedAt.timeIntervalSince1970
+            case .createdAt: record.createdAt.timeIntervalSince1970
+            case .cost: record.totalCostUSD
             }
         }
     }
@@ -128,7 +128,7 @@ public struct SessionSort: Sendable, Hashable, CustomStringConvertible {
     }
 
     /// The sort key of a record for this order.
-    func key(_ metadata: SessionMetadata) -> Double { field.key(metadata) }
+    func key(_ metadata: SessionMetadata) -> Double { field.key(FilterFields(metadata)) }
 
     /// Whether `a` comes before `b` in this order.
     func precedes(_ a: (key: Double, id: String), _ b: (key: Double, id: String)) -> Bool {

@@ -207,8 +207,7 @@ public actor SessionStoreActor: SupervisedChild {
                 }
                 let lines = MessageLines.encode(entry.messages)
                 var metadata = entry.metadata
-                metadata.byteSize = lines.count
-                metadata.messageCount = entry.messages.count
+                metadata.update { $0.byteSize = lines.count; $0.messageCount = entry.messages.count }
                 mutations.append(.save(metadata, lines: lines))
                 report.imported.append(id)
             }
@@ -354,15 +353,17 @@ struct PreparedAppend: StoreWrite {
             guard var metadata = index[id] else { throw .notFound(id: id) }
             if let before, before.0 != metadata { return ([], [], nil) }
             let offset = metadata.byteSize
-            metadata.updatedAt = time
-            metadata.messageCount += messages.count
-            metadata.byteSize += lines.count
-            metadata.turnCount += facts.turns.assistantMessages
-            if hasResult {
-                metadata.totalCostUSD = SessionCost.total((before?.1 ?? []) + messages)
+            metadata.update { fields in
+                fields.updatedAt = time
+                fields.messageCount += messages.count
+                fields.byteSize += lines.count
+                fields.turnCount += facts.turns.assistantMessages
+                if hasResult {
+                    fields.totalCostUSD = SessionCost.total((before?.1 ?? []) + messages)
+                }
+                if fields.model == nil { fields.model = facts.model }
+                if fields.summary == nil { fields.summary = facts.summary }
             }
-            if metadata.model == nil { metadata.model = facts.model }
-            if metadata.summary == nil { metadata.summary = facts.summary }
             return ([.append(metadata, lines: lines, offset: offset)], [.append(id: id, messages: cached, bytes: lines.count)], metadata)
         }
     }

@@ -13,7 +13,7 @@ struct SessionIndexTests {
     }
 
     static func reference(_ query: SessionQuery, _ records: [SessionMetadata]) -> [String] {
-        records.filter(query.matches)
+        records.filter { query.matches(FilterFields($0)) }
             .sorted { query.sort.precedes((query.sort.key($0), $0.id), (query.sort.key($1), $1.id)) }
             .prefix(query.limit ?? .max).map(\.id)
     }
