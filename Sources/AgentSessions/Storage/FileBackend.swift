@@ -504,10 +504,12 @@ public final class FileBackend: StorageBackend, IndexRestoring, NonBlockingWrite
                 dirty[id] = .some(nil)
                 continue
             }
-            m.tags = old.tags
-            m.summary = old.summary
-            m.createdAt = old.createdAt
-            m.updatedAt = max(old.updatedAt, m.updatedAt)
+            m.update { fields in
+                fields.tags = old.tags
+                fields.summary = old.summary
+                fields.createdAt = old.createdAt
+                fields.updatedAt = max(old.updatedAt, fields.updatedAt)
+            }
             files.index[id] = m
             dirty[id] = .some(m)
         }

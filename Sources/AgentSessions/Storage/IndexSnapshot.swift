@@ -108,6 +108,9 @@ enum IndexSnapshot {
         return try image.get()
     }
 
+    /// How many records a snapshot decodes before it makes their boxes (``decodeContent(_:)``).
+    private static let decodeBatch = 1024
+
     private static func decodeContent(_ bytes: UnsafeRawBufferPointer) throws(ByteReader.Truncated) -> Image {
         var r = ByteReader(bytes, to: bytes.count - 4)
         guard try r.u32() == magic else { throw ByteReader.Truncated() }
@@ -141,13 +144,22 @@ enum IndexSnapshot {
                 guard zip(list, list.dropFirst()).allSatisfy({ $0 < $1 }) else { throw ByteReader.Truncated() }
                 lists.append(list)
             }
-            // Two passes: the fields (and their strings) first, then the records' boxes, so that the
-            // boxes lie back to back in the snapshot's order (updatedAt) and a list or a search that
-            // walks them reads memory the processor prefetches. Interleaved with the strings, the
-            // first full list at 10,000 sessions took about 1.8 ms, with them back to back about 0.6
-            // (`Docs/Benchmarks.md`).
-            var fields: [SessionMetadata.Fields] = []
-            fields.reserveCapacity(count)
+            // Two passes per batch of records: their fields (and strings) first, then their boxes,
+            // so that the boxes lie back to back in the snapshot's order (updatedAt) and a list or a
+            // search that walks them reads memory the processor prefetches. Interleaved with the
+            // strings, the first full list at 10,000 sessions took about 1.8 ms, back to back about
+            // 0.6 (`Docs/Benchmarks.md`). The batch's fields are moved into their boxes, not copied
+            // (a copy would retain and release each of their strings and tags).
+            let batch = UnsafeMutablePointer<SessionMetadata.Fields>.allocate(capacity: Self.decodeBatch)
+            var pending = 0
+            defer {
+                batch.deinitialize(count: pending)  // what a thrown error left
+                batch.deallocate()
+            }
+            func makeBoxes() {
+                for i in 0..<pending { records.append(SessionMetadata((batch + i).move())) }
+                pending = 0
+            }
             for _ in 0..<count {
                 let id = try r.string()
                 let created = try r.f64(), updated = try r.f64()
@@ -159,13 +171,14 @@ enum IndexSnapshot {
                 let modelNumber = try r.u32()
                 let model = modelNumber == none ? nil : try names.at(Int(modelNumber))
                 let summary = try r.optionalString()
-                fields.append(SessionMetadata.Fields(
+                (batch + pending).initialize(to: SessionMetadata.Fields(
                     id: id, createdAt: Date(timeIntervalSinceReferenceDate: created),
                     updatedAt: Date(timeIntervalSinceReferenceDate: updated), messageCount: messageCount,
                     totalCostUSD: cost, turnCount: turns, tags: tags, summary: summary, model: model, byteSize: size))
+                pending += 1
+                if pending == Self.decodeBatch { makeBoxes() }
             }
-            for record in fields { records.append(SessionMetadata(record)) }
-            fields = []  // before the orders are read
+            makeBoxes()
             var orders: [[Int32]] = []
             for _ in 0..<3 {
                 var order = [Int32](repeating: 0, count: count)

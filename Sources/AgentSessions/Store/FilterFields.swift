@@ -5,8 +5,8 @@ import Foundation
 ///
 /// A record (``SessionMetadata``) is one reference to a box. Reading a candidate's dates, cost
 /// and tags through it would follow that reference for every candidate, to boxes in no useful
-/// order; a search reads these values in place instead, and touches a record's box only to copy
-/// it into a result.
+/// order; a search reads these values in place instead, and touches a record's box only for its
+/// id (ties with a cursor, ties in a sort) and to copy it into a result.
 struct FilterFields: Sendable {
     var createdAt: Date
     var updatedAt: Date

@@ -9,7 +9,8 @@ import Synchronization
 /// from its most selective field and its cost grows with the number of matches rather than
 /// with the number of sessions.
 struct SessionIndex: Sendable {
-    /// Records by row; a deleted record's row holds ``vacant`` until the next insert reuses it.
+    /// Records by row; a deleted record's row holds ``vacant`` (and its filter fields
+    /// ``vacantFilters``) until the next insert reuses it.
     /// Everything else refers to rows, so a search resolves candidates by array index, not by
     /// hashing ids. Only rows reachable from `rowOf` (and so from the tag sets and sorted keys) are live.
     private var rows: [SessionMetadata] = []
@@ -31,8 +32,8 @@ struct SessionIndex: Sendable {
     /// `orders` (as a snapshot stored them) when they are a correct ordering of `records`;
     /// otherwise the orders are computed.
     ///
-    /// From ``parallelThreshold`` records on, the sorted keys and tag postings are built on a
-    /// second thread while this one builds the id → row map (they are independent); when
+    /// From ``parallelThreshold`` records on, the filter fields, sorted keys and tag postings are
+    /// built on a second thread while this one builds the id → row map (they are independent); when
     /// duplicates turn up (not in a snapshot), they are rebuilt from the deduplicated records.
     init(all: [SessionMetadata], orders: Orders?) {
         var records = all
@@ -83,7 +84,7 @@ struct SessionIndex: Sendable {
             byCreated.reset(sorted: SessionIndex.elements(orders?.created, records, filters, .createdAt))
             byCost.reset(sorted: SessionIndex.elements(orders?.cost, records, filters, .cost))
             var tagRows: [String: [Int32]] = [:]
-            for row in filters.indices {  // indexed, not `for record in`: no copy of each record
+            for row in filters.indices {  // indexed, not `for fields in`: no copy (a retain of the tags)
                 for tag in filters[row].tags { tagRows[tag, default: []].append(Int32(row)) }
             }
             byTag = tagRows.mapValues { Set($0) }
@@ -129,8 +130,7 @@ struct SessionIndex: Sendable {
         _ order: [Int32]?, _ records: [SessionMetadata], _ filters: [FilterFields], _ field: SessionSort.Field
     ) -> [SortedKeys.Element] {
         // Read in one sequential pass, each key read in place (a call through a key function
-        // value copied each record: a retain and a release of each of its references); looked up
-        // by row below.
+        // value copied each row's fields: a retain and a release of its tags); looked up by row below.
         let keys = [Double](unsafeUninitializedCapacity: records.count) { buffer, count in
             for i in filters.indices { buffer[i] = field.key(filters[i]) }
             count = records.count
@@ -204,7 +204,7 @@ struct SessionIndex: Sendable {
             return
         }
         let row = rows.store(metadata, reusing: &freeRows)
-        if Int(row) < filters.count { filters[Int(row)] = fields } else { filters.append(fields) }
+        if Int(row) == filters.count { filters.append(fields) } else { filters[Int(row)] = fields }
         rowOf[metadata.id] = row
         let ids = idOfRow
         eachOrder { keys, field in keys.insert(.init(key: field.key(fields), row: row), id: metadata.id, ids: ids) }
@@ -237,14 +237,21 @@ struct SessionIndex: Sendable {
     @discardableResult
     mutating func remove(_ id: String) -> SessionMetadata? {
         guard let row = rowOf.removeValue(forKey: id) else { return nil }
-        let old = rows[Int(row)], fields = filters[Int(row)]
-        let ids = idOfRow
-        eachOrder { keys, field in keys.remove(.init(key: field.key(fields), row: row), id: id, ids: ids) }
-        for tag in fields.tags { untag(row, tag) }
+        let old = rows[Int(row)]
+        unlink(row, id: id, filters[Int(row)])
         rows[Int(row)] = Self.vacant
         filters[Int(row)] = Self.vacantFilters
         freeRows.append(row)
         return old
+    }
+
+    /// Takes `row` out of the sorted keys and tag postings. (Its own function: the copy of the
+    /// rows that `idOfRow` holds must be gone before the row is overwritten, or that write copies
+    /// the whole array.)
+    private mutating func unlink(_ row: Int32, id: String, _ fields: FilterFields) {
+        let ids = idOfRow
+        eachOrder { keys, field in keys.remove(.init(key: field.key(fields), row: row), id: id, ids: ids) }
+        for tag in fields.tags { untag(row, tag) }
     }
 
     /// Takes `row` out of `tag`'s postings, dropping the tag when no row is left.
@@ -281,14 +288,14 @@ struct SessionIndex: Sendable {
         matched.reserveCapacity(min(plan.count, 4096))
         keys.reserveCapacity(min(plan.count, 4096))
         // Filter fields are read in place (borrowed through the buffer), never copied (a copy
-        // retains and releases the tags); a record's box is read only for a cursor's tie and when
-        // the result is built.
+        // retains and releases the tags); a record's box is read only for its id when its key
+        // equals a cursor's, and when the result is built.
         filters.withUnsafeBufferPointer { fields in
             let tagsKnown = plan.coversTags
             plan.forEach { row in
                 guard tagsKnown || query.matchesTags(fields[Int(row)]), query.matchesRanges(fields[Int(row)]) else { return }
                 let key = query.sort.field.key(fields[Int(row)])
-                if let cursor, !query.sort.precedes((cursor.key, cursor.id), (key, rows[Int(row)].id)) { return }
+                if let cursor, !query.sort.isAfter(cursor, key: key, id: rows[Int(row)].id) { return }
                 matched.append(row)
                 keys.append(key)
             }

@@ -114,7 +114,8 @@ public struct SessionMetadata: Sendable, Hashable, CustomReflectable {
     /// Creates a record holding `fields` as they are (tags already distinct and sorted).
     init(_ fields: Fields) { box = Box(fields) }
 
-    /// Whether both records hold the same fields.
+    /// Whether both records hold the same fields (or share one box: a record with a NaN cost
+    /// equals its own copies, though not a record built apart with the same fields).
     public static func == (a: SessionMetadata, b: SessionMetadata) -> Bool {
         a.box === b.box || a.box.fields == b.box.fields
     }

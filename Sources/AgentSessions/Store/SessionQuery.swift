@@ -135,6 +135,13 @@ public struct SessionSort: Sendable, Hashable, CustomStringConvertible {
         if a.key != b.key { return descending ? a.key > b.key : a.key < b.key }
         return a.id.utf8.lexicographicallyPrecedes(b.id.utf8)
     }
+
+    /// Whether a record with this key and id comes after `cursor` in this order; the id is read
+    /// only when the keys are equal.
+    func isAfter(_ cursor: SessionCursor, key: Double, id: @autoclosure () -> String) -> Bool {
+        if key != cursor.key { return descending ? key < cursor.key : key > cursor.key }
+        return cursor.id.utf8.lexicographicallyPrecedes(id().utf8)
+    }
 }
 
 /// An opaque position in a result list, returned with a page and passed back for the next one.

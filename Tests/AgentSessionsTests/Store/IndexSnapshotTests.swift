@@ -25,6 +25,19 @@ struct IndexSnapshotTests {
         #expect(zip(keys, keys.dropFirst()).allSatisfy { $0.0 < $1.0 || ($0.0 == $1.0 && $0.1.utf8.lexicographicallyPrecedes($1.1.utf8)) })
     }
 
+    /// Decoding makes records' boxes 1,024 at a time: counts around those batches.
+    @Test("every record comes back in order across decoding batches", arguments: [1_023, 1_024, 1_025, 2_049])
+    func batches(count: Int) throws {
+        let records = (0..<count).map { i in
+            var record = Self.records[i % Self.records.count]
+            record.id = "r\(i)"
+            record.messageCount = i
+            return record
+        }
+        let image = try IndexSnapshot.decode(IndexSnapshot.encode(generation: 1, records: records))
+        #expect(image.records == records)
+    }
+
     @Test("an index's image (what a checkpoint saves) carries the same orders as sorting, freed rows left out")
     func indexImage() throws {
         var index = SessionIndex(Self.records)
