@@ -295,7 +295,7 @@ struct SessionIndex: Sendable {
             plan.forEach { row in
                 guard tagsKnown || query.matchesTags(fields[Int(row)]), query.matchesRanges(fields[Int(row)]) else { return }
                 let key = query.sort.field.key(fields[Int(row)])
-                if let cursor, !query.sort.isAfter(cursor, key: key, id: rows[Int(row)].id) { return }
+                if let cursor, !query.sort.precedes(cursor.key, cursor.id, key, rows[Int(row)].id) { return }
                 matched.append(row)
                 keys.append(key)
             }

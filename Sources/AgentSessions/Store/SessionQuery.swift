@@ -132,15 +132,14 @@ public struct SessionSort: Sendable, Hashable, CustomStringConvertible {
 
     /// Whether `a` comes before `b` in this order.
     func precedes(_ a: (key: Double, id: String), _ b: (key: Double, id: String)) -> Bool {
-        if a.key != b.key { return descending ? a.key > b.key : a.key < b.key }
-        return a.id.utf8.lexicographicallyPrecedes(b.id.utf8)
+        precedes(a.key, a.id, b.key, b.id)
     }
 
-    /// Whether a record with this key and id comes after `cursor` in this order; the id is read
-    /// only when the keys are equal.
-    func isAfter(_ cursor: SessionCursor, key: Double, id: @autoclosure () -> String) -> Bool {
-        if key != cursor.key { return descending ? key < cursor.key : key > cursor.key }
-        return cursor.id.utf8.lexicographicallyPrecedes(id().utf8)
+    /// Whether the record with key `a` and id `idA` comes before the one with `b` and `idB`; the
+    /// ids are read only when the keys are equal.
+    func precedes(_ a: Double, _ idA: @autoclosure () -> String, _ b: Double, _ idB: @autoclosure () -> String) -> Bool {
+        if a != b { return descending ? a > b : a < b }
+        return idA().utf8.lexicographicallyPrecedes(idB().utf8)
     }
 }
 
