@@ -1,5 +1,6 @@
 import AgentSessions
 import Foundation
+import Synchronization
 import Testing
 #if canImport(Glibc)
 import Glibc
@@ -476,7 +477,7 @@ struct HostileInputTests {
         await fixture.close()
     }
 
-    @Test("archive paths: missing, a directory, a symbolic link, a FIFO")
+    @Test("archive paths: missing, a directory, a symbolic link, a FIFO (never waited on)")
     func archivePaths() async throws {
         let fixture = try await HostileStore()
         let base = fixture.directory + "-paths"
@@ -487,16 +488,15 @@ struct HostileInputTests {
         try FileManager.default.createSymbolicLink(atPath: base + "/link.jsonl", withDestinationPath: good)
         try FileManager.default.createDirectory(atPath: base + "/dir.jsonl", withIntermediateDirectories: true)
         #expect(mkfifo(base + "/fifo.jsonl", 0o600) == 0)
-        // Hold the FIFO's write end open so that opening it for reading does not block.
-        let writer = open(base + "/fifo.jsonl", O_RDWR)
-        defer { close(writer) }
         let before = try await fixture.digest()
         let store = fixture.store
+        let watchdog = FIFOWatchdog([base + "/fifo.jsonl"])
         await expectStoreError("invalid_archive", "missing file") { _ = try await store.importSessions(from: base + "/missing.jsonl") }
-        let link = await expectStoreError("storage_failure", "symbolic link") { _ = try await store.importSessions(from: base + "/link.jsonl") }
-        if case .storageFailure(_, let operation, let code) = link { #expect(operation == "open" && code == ELOOP, "\(link!)") }
-        await expectStoreError("storage_failure", "directory") { _ = try await store.importSessions(from: base + "/dir.jsonl") }
-        await expectStoreError("invalid_archive", "FIFO (with a writer, empty)") { _ = try await store.importSessions(from: base + "/fifo.jsonl") }
+        for name in ["link", "dir", "fifo"] {
+            let error = await expectStoreError("invalid_archive", name) { _ = try await store.importSessions(from: base + "/\(name).jsonl") }
+            if case .invalidArchive(_, let line, let reason) = error { #expect(line == 0 && reason.hasPrefix("not a regular file"), "\(error!)") }
+        }
+        watchdog.finish()
         let after = try await fixture.digest()
         #expect(treeChanges(before, after).isEmpty)
         // The real file behind the link imports.
@@ -550,8 +550,7 @@ struct HostileInputTests {
         fixture.store = try await SessionStore.start(fixture.configuration)
         let store = fixture.store
         // load: refuses to open the link (O_NOFOLLOW).
-        let load = await expectStoreError("storage_failure", "load") { _ = try await store.loadSession("keep-1") }
-        if case .storageFailure(_, let operation, let code) = load { #expect(operation == "open" && code == ELOOP, "\(load!)") }
+        await expectStoreError("unsafe_path", "load") { _ = try await store.loadSession("keep-1") }
         // append: refused before anything is logged (unsafe_path), and the outside file is not written.
         await expectStoreError("unsafe_path", "append") { try await store.appendMessages("keep-1", [userLine("through the link?")]) }
         #expect(FileManager.default.contents(atPath: outside) == original, "the file outside the store was written through the link")
@@ -597,10 +596,47 @@ struct HostileInputTests {
             await fixture.store.shutdown()
         } catch {
             // Refusing to open is the better answer; record what it was.
-            #expect(["storage_failure", "corrupted"].contains(error.code), "\(error)")
+            #expect(error.code == "unsafe_path", "\(error)")
         }
         #expect(FileManager.default.contents(atPath: outside) == victim, "the file behind STORE/journal was modified")
         try? FileManager.default.removeItem(atPath: fixture.directory)
+    }
+
+    @Test("FIFOs in the places of a session file, the snapshot and an unknown session file are refused or quarantined, never waited on")
+    func fifosInTheStore() async throws {
+        let fixture = try await HostileStore(callTimeout: .seconds(30))
+        let sessions = fixture.directory + "/sessions"
+        await fixture.store.shutdown()
+        try FileManager.default.removeItem(atPath: sessions + "/keep-1.jsonl")
+        #expect(mkfifo(sessions + "/keep-1.jsonl", 0o600) == 0)
+        let watchdog = FIFOWatchdog([sessions + "/keep-1.jsonl", fixture.directory + "/index.snapshot", sessions + "/stray.jsonl"])
+        fixture.store = try await SessionStore.start(fixture.configuration)
+        let store = fixture.store
+        await expectStoreError("unsafe_path", "load") { _ = try await store.loadSession("keep-1") }
+        await expectStoreError("unsafe_path", "append") { try await store.appendMessages("keep-1", [userLine("into the FIFO?")]) }
+        #expect(try await store.loadSession("keep-2") == fixture.kept[1])
+
+        // At an open without a usable snapshot: a FIFO snapshot is quarantined (the index is
+        // rebuilt from the catalog), and so is a FIFO named like a session file the catalog does not know.
+        await store.shutdown()
+        try FileManager.default.removeItem(atPath: fixture.directory + "/index.snapshot")
+        #expect(mkfifo(fixture.directory + "/index.snapshot", 0o600) == 0)
+        #expect(mkfifo(sessions + "/stray.jsonl", 0o600) == 0)
+        fixture.store = try await SessionStore.start(fixture.configuration)
+        let reopened = fixture.store
+        #expect(try await reopened.loadSession("keep-2") == fixture.kept[1])
+        #expect(try await reopened.loadSession("keep-日本") == fixture.kept[2])
+        await expectStoreError("not_found", "the stray FIFO") { _ = try await reopened.loadSession("stray") }
+        let quarantined = try FileManager.default.contentsOfDirectory(atPath: fixture.directory + "/quarantine")
+        #expect(quarantined.contains { $0.hasPrefix("index.snapshot.") } && quarantined.contains { $0.hasPrefix("stray.jsonl.") }, "\(quarantined)")
+        #expect(!FileManager.default.fileExists(atPath: sessions + "/stray.jsonl"))
+
+        // A save replaces the FIFO with the session's file.
+        try await reopened.saveSession("keep-1", messages: [userLine("replaced")])
+        try await reopened.settleFiles()
+        #expect(try await reopened.loadSession("keep-1").messages == [userLine("replaced")])
+        watchdog.finish()
+        await fixture.close()
     }
 
     @Test("a store directory reached through a symbolic link is accepted (documented)")
@@ -615,5 +651,40 @@ struct HostileInputTests {
         #expect(FileManager.default.fileExists(atPath: real + "/sessions/keep-1.jsonl"))
         await fixture.close()  // removes the link
         try? FileManager.default.removeItem(atPath: real)
+    }
+}
+
+/// Guards a test against a store that waits on a FIFO: if the test has not called ``finish()``
+/// within 20 seconds, opens each FIFO for reading and writing (which wakes an `open` blocked on it
+/// for either), every 50 ms until ``finish()``, and the test fails. It runs on a thread of its
+/// own: a store blocked in `open` may hold every thread of the cooperative pool. A store that
+/// never waits on a FIFO finishes long before the first 20 seconds are up.
+final class FIFOWatchdog: Sendable {
+    private let finished = DispatchSemaphore(value: 0)
+    private let exited = DispatchSemaphore(value: 0)
+    private let fired = Atomic(false)
+    private let sourceLocation: SourceLocation
+
+    init(_ paths: [String], sourceLocation: SourceLocation = #_sourceLocation) {
+        self.sourceLocation = sourceLocation
+        Thread { [self] in
+            if finished.wait(timeout: DispatchTime.now() + .seconds(20)) == .timedOut {
+                fired.store(true, ordering: .relaxed)
+                repeat {
+                    for path in paths {
+                        let fd = open(path, O_RDWR | O_NONBLOCK)
+                        if fd >= 0 { close(fd) }
+                    }
+                } while finished.wait(timeout: DispatchTime.now() + .milliseconds(50)) == .timedOut
+            }
+            exited.signal()
+        }.start()
+    }
+
+    /// Stops the watchdog; records an issue if it had to wake the store.
+    func finish() {
+        finished.signal()
+        exited.wait()
+        if fired.load(ordering: .relaxed) { Issue.record("the store waited on a FIFO", sourceLocation: sourceLocation) }
     }
 }

@@ -176,8 +176,8 @@ public final class FileBackend: StorageBackend, IndexRestoring, NonBlockingWrite
         try POSIX.makeDirectory(sessionsDirectory)
         try POSIX.makeDirectory(quarantineDirectory)
         try checkFormat()
-        lockFD = try POSIX.open(directory + "/lock", O_RDWR | O_CREAT | O_NOFOLLOW)
-        journalFD = try POSIX.open(journalPath, O_RDWR | O_CREAT | O_NOFOLLOW)
+        lockFD = try POSIX.openFile(directory + "/lock", O_RDWR | O_CREAT).fd
+        journalFD = try POSIX.openFile(journalPath, O_RDWR | O_CREAT).fd
         try POSIX.lock(lockFD, exclusive: true, path: directory + "/lock")
         defer { POSIX.unlock(lockFD) }
         // Unsynced writes of an earlier boot: the machine restarted since, and they may be lost.
@@ -212,7 +212,7 @@ public final class FileBackend: StorageBackend, IndexRestoring, NonBlockingWrite
 
     private func checkFormat() throws(StoreError) {
         let path = directory + "/FORMAT"
-        if let bytes = try io.readFile(path, followLinks: false) {
+        if let bytes = try io.readFile(path) {
             let object = try? JSONSerialization.jsonObject(with: Data(bytes)) as? [String: Any]
             guard object?["format"] as? String == Self.formatName else {
                 throw .unsupportedFormat(path: path, found: String(decoding: bytes.prefix(80), as: UTF8.self))
@@ -387,7 +387,13 @@ public final class FileBackend: StorageBackend, IndexRestoring, NonBlockingWrite
 
     /// The snapshot, or `nil` when there is none or it is damaged (then it is quarantined).
     private func loadSnapshot() throws(StoreError) -> IndexSnapshot.Image? {
-        guard let file = try io.mapFile(snapshotPath, followLinks: false) else { return nil }
+        let mapped: MappedFile?
+        do { mapped = try io.mapFile(snapshotPath) } catch {
+            guard case .unsafePath = error else { throw error }
+            try quarantineIfMovable(snapshotPath, reason: "index snapshot is not a regular file")
+            return nil
+        }
+        guard let file = mapped else { return nil }
         do throws(ByteReader.Truncated) {
             return try file.withBytes { bytes throws(ByteReader.Truncated) in try IndexSnapshot.decode(bytes) }
         } catch {
@@ -434,7 +440,7 @@ public final class FileBackend: StorageBackend, IndexRestoring, NonBlockingWrite
                 files.lineFiles.insert(String(name.dropLast(6)))
             } else if legacy, name.hasSuffix(".meta.json") {
                 let path = sessionsDirectory + "/" + name
-                if let bytes = try io.readFile(path, followLinks: false), let m = MetadataFile.decode(bytes), m.id == String(name.dropLast(10)) {
+                if let bytes = try readRegularFile(path), let m = MetadataFile.decode(bytes), m.id == String(name.dropLast(10)) {
                     files.index[m.id] = m
                 } else {
                     try quarantine(path, reason: "metadata file cannot be parsed")
@@ -442,6 +448,15 @@ public final class FileBackend: StorageBackend, IndexRestoring, NonBlockingWrite
             }
         }
         return files
+    }
+
+    /// Reads a whole file; `nil` if it does not exist or is not a regular file (a directory or a
+    /// FIFO in a session file's place has no lines either).
+    private func readRegularFile(_ path: String) throws(StoreError) -> [UInt8]? {
+        do { return try io.readFile(path) } catch {
+            guard case .unsafePath = error else { throw error }
+            return nil
+        }
     }
 
     /// The names in `sessions/`, without hidden ones (temporary files).
@@ -474,13 +489,7 @@ public final class FileBackend: StorageBackend, IndexRestoring, NonBlockingWrite
     private func resolveOrphans(_ files: inout DiskState) throws(StoreError) {
         func derive(_ id: String) throws(StoreError) -> SessionMetadata? {
             let path = sessionPath(id)
-            let bytes: [UInt8]?
-            do { bytes = try io.readFile(path, followLinks: false) } catch {
-                // A directory in the file's place has no lines either.
-                guard case .storageFailure(_, _, EISDIR) = error else { throw error }
-                return nil
-            }
-            guard let bytes else { return nil }
+            guard let bytes = try readRegularFile(path) else { return nil }
             let attributes = try? FileManager.default.attributesOfItem(atPath: path)
             return deriveMetadata?(id, bytes, attributes?[.modificationDate] as? Date ?? Date())
         }
@@ -524,7 +533,7 @@ public final class FileBackend: StorageBackend, IndexRestoring, NonBlockingWrite
 
     /// ``FileIO/cutToCompleteLines(_:path:)`` on the session file at `path`.
     private func cutToCompleteLines(_ path: String) throws(StoreError) -> Int {
-        let fd = try POSIX.open(path, O_RDWR | O_NOFOLLOW)
+        let fd = try POSIX.openFile(path, O_RDWR).fd
         defer { POSIX.close(fd) }
         return try io.cutToCompleteLines(fd, path: path)
     }
@@ -545,7 +554,7 @@ public final class FileBackend: StorageBackend, IndexRestoring, NonBlockingWrite
 
     /// Quarantines a copy of `path`, leaving the file in use.
     private func quarantineCopy(_ path: String, reason: String) throws(StoreError) {
-        guard let bytes = try io.readFile(path, followLinks: false) else { return }
+        guard let bytes = try io.readFile(path) else { return }
         let target = quarantineTarget(path)
         try io.writeAtomically(bytes, to: target, directory: quarantineDirectory, sync: false)
         quarantined.append("\(target): \(reason)")
@@ -767,21 +776,12 @@ public final class FileBackend: StorageBackend, IndexRestoring, NonBlockingWrite
         }
         do throws(StoreError) {
             for case .append(let m, _, _) in mutations where files[m.id] == nil && !replaced.contains(m.id) {
-                let path = sessionPath(m.id)
-                let unsafe = StoreError.unsafePath(path: path, reason: "it is not a regular file (a symbolic link or a directory); move it away")
-                // Not following links; not waiting on a FIFO (which is then refused as not a file).
-                let fd: Int32
-                do { fd = try POSIX.open(path, O_WRONLY | O_NOFOLLOW | O_NONBLOCK) } catch {
-                    guard case .storageFailure(_, _, let code) = error else { throw error }
-                    if code == ENOENT { continue }
-                    if code == ELOOP || code == EISDIR || code == ENXIO || code == ENOTDIR { throw unsafe }
-                    throw error
+                do {
+                    let (fd, size) = try POSIX.openFile(sessionPath(m.id), O_WRONLY)
+                    files[m.id] = AppendTarget(fd: fd, size: size)
+                } catch {
+                    guard case .storageFailure(_, _, ENOENT) = error else { throw error }
                 }
-                files[m.id] = AppendTarget(fd: fd, size: 0)  // held first, so that a failure below closes it
-                var info = stat()
-                if fstat(fd, &info) != 0 { throw POSIX.fail("fstat", path) }
-                if info.st_mode & S_IFMT != S_IFREG { throw unsafe }
-                files[m.id]?.size = Int(info.st_size)
             }
         } catch {
             for file in files.values { POSIX.close(file.fd) }
@@ -810,10 +810,9 @@ public final class FileBackend: StorageBackend, IndexRestoring, NonBlockingWrite
         case .append(let m, let lines, let offset):
             let path = sessionPath(m.id)
             let fd: Int32
-            if let openFile { fd = openFile.fd } else { fd = try POSIX.open(path, O_WRONLY | O_NOFOLLOW) }
-            defer { if openFile == nil { POSIX.close(fd) } }
             let size: Int
-            if let openFile { size = openFile.size } else { size = try POSIX.size(fd, path: path) }
+            if let openFile { (fd, size) = (openFile.fd, openFile.size) } else { (fd, size) = try POSIX.openFile(path, O_WRONLY) }
+            defer { if openFile == nil { POSIX.close(fd) } }
             var at = offset
             if size < offset {
                 guard lostWrites else {
@@ -880,7 +879,7 @@ public final class FileBackend: StorageBackend, IndexRestoring, NonBlockingWrite
 
     /// The boot id in the `unsynced` marker (empty if it holds none); `nil` when there is no marker.
     private func unsyncedMarker() throws(StoreError) -> String? {
-        try io.readFile(unsyncedPath, followLinks: false).map { String(decoding: $0, as: UTF8.self) }
+        try io.readFile(unsyncedPath).map { String(decoding: $0, as: UTF8.self) }
     }
 
     /// In durable mode, when a checkpoint left its writes unsynced (the marker is there): syncs
@@ -938,8 +937,8 @@ public final class FileBackend: StorageBackend, IndexRestoring, NonBlockingWrite
         try effects?.waitUntilApplied(CollectionOfOne(metadata.id))
         let path = sessionPath(metadata.id)
         let fd: Int32
-        do { fd = try POSIX.open(path, O_RDONLY | O_NOFOLLOW) } catch {
-            if case .storageFailure(_, _, let code) = error, code == ENOENT { throw .notFound(id: metadata.id) }
+        do { fd = try POSIX.openFile(path, O_RDONLY).fd } catch {
+            if case .storageFailure(_, _, ENOENT) = error { throw .notFound(id: metadata.id) }
             throw error
         }
         defer { POSIX.close(fd) }

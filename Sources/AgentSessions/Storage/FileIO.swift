@@ -48,7 +48,7 @@ struct FileIO: Sendable {
     func writeAtomically(_ bytes: [UInt8], to path: String, directory: String, sync: Bool) throws(StoreError) {
         let name = (path as NSString).lastPathComponent
         let temporary = "\(directory)/.\(name).\(getpid()).tmp"
-        let fd = try POSIX.open(temporary, O_WRONLY | O_CREAT | O_TRUNC | O_NOFOLLOW)
+        let fd = try POSIX.openFile(temporary, O_WRONLY | O_CREAT | O_TRUNC).fd
         do {
             try pwriteAll(fd, bytes, at: 0, path: temporary)
             if sync { try syncData(fd, path: temporary) }
@@ -76,27 +76,28 @@ struct FileIO: Sendable {
         return end
     }
 
-    /// Reads a whole file; `nil` if it does not exist. With `followLinks: false`, a symbolic
-    /// link is refused (`ELOOP`) rather than followed.
-    func readFile(_ path: String, followLinks: Bool = true) throws(StoreError) -> [UInt8]? {
-        guard let fd = try openForReading(path, followLinks: followLinks) else { return nil }
+    /// Reads a whole file; `nil` if it does not exist.
+    /// - Throws: ``StoreError/unsafePath(path:reason:)`` when it is not a regular file (a symbolic
+    ///   link is not followed, a FIFO not waited on: ``POSIX/openFile(_:_:)``).
+    func readFile(_ path: String) throws(StoreError) -> [UInt8]? {
+        guard let (fd, size) = try openForReading(path) else { return nil }
         defer { POSIX.close(fd) }
-        return try pread(fd, count: POSIX.size(fd, path: path), at: 0, path: path)
+        return try pread(fd, count: size, at: 0, path: path)
     }
 
-    /// Maps a whole file read-only (``MappedFile``); `nil` if it does not exist. With
-    /// `followLinks: false`, a symbolic link is refused (`ELOOP`) rather than followed.
-    func mapFile(_ path: String, followLinks: Bool = true) throws(StoreError) -> MappedFile? {
-        guard let fd = try openForReading(path, followLinks: followLinks) else { return nil }
+    /// Maps a whole file read-only (``MappedFile``); `nil` if it does not exist.
+    /// - Throws: as ``readFile(_:)``.
+    func mapFile(_ path: String) throws(StoreError) -> MappedFile? {
+        guard let (fd, size) = try openForReading(path) else { return nil }
         defer { POSIX.close(fd) }
         try faults?.check(.read, path: path)
-        return try MappedFile.load(fd: fd, size: POSIX.size(fd, path: path), path: path)
+        return try MappedFile.load(fd: fd, size: size, path: path)
     }
 
     /// Opens `path` read-only; `nil` if it does not exist.
-    private func openForReading(_ path: String, followLinks: Bool) throws(StoreError) -> Int32? {
-        do { return try POSIX.open(path, O_RDONLY | (followLinks ? 0 : O_NOFOLLOW)) } catch {
-            if case .storageFailure(_, _, let code) = error, code == ENOENT { return nil }
+    private func openForReading(_ path: String) throws(StoreError) -> (fd: Int32, size: Int)? {
+        do { return try POSIX.openFile(path, O_RDONLY) } catch {
+            if case .storageFailure(_, _, ENOENT) = error { return nil }
             throw error
         }
     }

@@ -44,7 +44,7 @@ struct MetadataCatalog {
     /// Reads the catalog; an absent file is empty.
     func read() throws(StoreError) -> Contents {
         var contents = Contents()
-        guard let bytes = try io.readFile(path, followLinks: false) else { return contents }
+        guard let bytes = try io.readFile(path) else { return contents }
         let complete = bytes.lastIndex(of: UInt8(ascii: "\n")).map { $0 + 1 } ?? 0  // a torn last line is not read
         MessageLines.forEachLine(bytes) { lineNumber, range in
             guard range.lowerBound < complete else { return false }
@@ -72,7 +72,7 @@ struct MetadataCatalog {
     func append(_ changes: [String: SessionMetadata?], all records: [SessionMetadata]) throws(StoreError) {
         guard !changes.isEmpty else { return }
         let fd: Int32
-        do { fd = try POSIX.open(path, O_RDWR | O_NOFOLLOW) } catch {
+        do { fd = try POSIX.openFile(path, O_RDWR).fd } catch {
             guard case .storageFailure(_, _, ENOENT) = error else { throw error }
             return try rewrite(records)  // before encoding the changes, which it would not use
         }

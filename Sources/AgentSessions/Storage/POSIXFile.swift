@@ -27,6 +27,44 @@ enum POSIX {
 
     static func close(_ fd: Int32) { _ = Foundation.close(fd) }
 
+    /// Opens a file of the store (or an archive) that must be a regular file: a symbolic link is
+    /// not followed and a FIFO is not waited on, and anything but a regular file (a symbolic link,
+    /// a directory, a FIFO, a socket, a device) is refused.
+    /// - Parameters:
+    ///   - path: the file.
+    ///   - flags: the access mode and any `O_CREAT`/`O_TRUNC`; `O_NOFOLLOW` and `O_NONBLOCK` are
+    ///     added (the latter changes nothing for a regular file).
+    /// - Returns: the descriptor and the file's size.
+    /// - Throws: ``StoreError/unsafePath(path:reason:)`` when `path` is not a regular file;
+    ///   ``StoreError/storageFailure(path:operation:errno:)`` otherwise (`ENOENT` when it does not
+    ///   exist and `flags` does not create it).
+    static func openFile(_ path: String, _ flags: Int32) throws(StoreError) -> (fd: Int32, size: Int) {
+        let fd: Int32
+        do { fd = try open(path, flags | O_NOFOLLOW | O_NONBLOCK) } catch {
+            // ELOOP: a symbolic link; EISDIR: a directory opened for writing; ENXIO: a FIFO without
+            // a reader opened for writing, or a socket; ENOTDIR: a file in the place of a directory.
+            if case .storageFailure(_, _, let code) = error, [ELOOP, EISDIR, ENXIO, ENOTDIR].contains(code) {
+                throw notRegular(path)
+            }
+            throw error
+        }
+        var info = stat()
+        if fstat(fd, &info) != 0 {
+            let failure = fail("fstat", path)
+            close(fd)
+            throw failure
+        }
+        guard info.st_mode & S_IFMT == S_IFREG else {
+            close(fd)
+            throw notRegular(path)
+        }
+        return (fd, Int(info.st_size))
+    }
+
+    private static func notRegular(_ path: String) -> StoreError {
+        .unsafePath(path: path, reason: "it is not a regular file (a symbolic link, a directory, a FIFO, a socket or a device); move it away")
+    }
+
     /// Maps the first `length` bytes of `fd` read-only and shared (other processes' writes show
     /// through); `nil` if the file system cannot map it.
     static func mapShared(_ fd: Int32, length: Int) -> UnsafeRawPointer? {
@@ -124,7 +162,7 @@ enum POSIX {
         if linuxSyncfs(fd) != 0 { throw fail("syncfs", directories.first ?? "") }
         #else
         for path in paths {
-            guard let file = try? open(path, O_RDONLY) else { continue }
+            guard let file = try? openFile(path, O_RDONLY).fd else { continue }
             defer { close(file) }
             try syncData(file, path: path)
         }

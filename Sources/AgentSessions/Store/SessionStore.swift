@@ -315,12 +315,16 @@ public final class SessionStore: Sendable {
     ///
     /// The whole archive is validated first (header and version, every id, every message, no
     /// duplicate ids, the declared count); any problem throws ``StoreError/invalidArchive(path:line:reason:)``
-    /// and nothing is written. Then sessions are written in one transaction.
+    /// and nothing is written, as does a `path` that is missing or not a regular file (a symbolic
+    /// link is not followed, a FIFO not waited on). Then sessions are written in one transaction.
     /// - Parameter overwrite: replace stored sessions whose content differs (default: report them as conflicts).
     public func importSessions(from path: String, overwrite: Bool = false) async throws(StoreError) -> ImportReport {
-        guard let bytes = try FileIO().readFile(path, followLinks: false) else {
-            throw .invalidArchive(path: path, line: 0, reason: "no such file")
+        let read: [UInt8]?
+        do { read = try FileIO().readFile(path) } catch {
+            guard case .unsafePath = error else { throw error }
+            throw .invalidArchive(path: path, line: 0, reason: "not a regular file (a symbolic link, which is not followed, a directory or a FIFO)")
         }
+        guard let bytes = read else { throw .invalidArchive(path: path, line: 0, reason: "no such file") }
         let archive = try SessionArchive.decode(bytes, path: path)
         return try await call { (actor) throws(StoreError) in try await actor.importArchive(archive, overwrite: overwrite) }
     }
