@@ -8,8 +8,10 @@ import Foundation
 /// (creating the file, copying the lines, marking the record applied) can overlap the next
 /// operation. ``EffectQueueState`` decides when the lock is released; this class runs the jobs and
 /// lets callers wait for them:
-/// - a load, append or delete of a session with an outstanding job waits for it
-///   (``waitUntilApplied(_:)``); a checkpoint and a close wait for all of them (``drain()``);
+/// - a load of a session with an outstanding save is answered from the save's lines
+///   (``pendingLines(_:)``); an append or delete of it waits for its file
+///   (``waitUntilApplied(_:)``, behind the jobs queued before); a checkpoint and a close wait for
+///   all of them (``drain()``);
 /// - a job that fails stops the queue: its error is thrown by the next write transaction, by a
 ///   drain, and by a wait for a session whose file it left unwritten, so the store actor
 ///   restarts and its replacement applies the records from the log; reads of other sessions go on.
@@ -23,20 +25,28 @@ final class EffectQueue: @unchecked Sendable {
     private var state: EffectQueueState<Job>
     private var stopping = false
     private var workerRunning = false
+    /// The lines of the latest outstanding save of each session that has one.
+    private var lines: [String: [UInt8]] = [:]
     private let lockFD: Int32
+    /// Whether another process waits for the lock (asked when it has been held for `maxHold`).
+    private let othersWaiting: @Sendable () -> Bool
 
     /// How long the worker waits for more jobs after the queue runs empty before it sleeps.
     private let linger: TimeInterval
 
     /// - Parameters:
     ///   - lockFD: the store's `lock` file, which the worker unlocks when it has applied the last job.
-    ///   - capacity: the most outstanding jobs before ``enqueue(_:)`` waits.
+    ///   - capacity: the most outstanding jobs before ``enqueue(_:)`` waits. The default is large:
+    ///     the jobs' lines are those of the log's current generation, which a checkpoint drains.
     ///   - maxHold: how long (nanoseconds) a stream of writes keeps the lock before a transaction
-    ///     waits for it to be released.
+    ///     asks `othersWaiting`, and waits for the lock to be released if it answers true.
+    ///   - othersWaiting: whether another process waits for the lock.
     ///   - linger: how long (seconds) the worker waits for more jobs after running the last one
     ///     before it sleeps; jobs queued meanwhile cost no wake-up (``EffectQueueState/Worker``).
-    init(lockFD: Int32, capacity: Int = 64, maxHold: UInt64 = 20_000_000, linger: TimeInterval = 0.001) {
+    init(lockFD: Int32, capacity: Int = 1 << 16, maxHold: UInt64 = 20_000_000,
+         othersWaiting: @escaping @Sendable () -> Bool = { true }, linger: TimeInterval = 0.001) {
         self.lockFD = lockFD
+        self.othersWaiting = othersWaiting
         self.linger = linger
         state = EffectQueueState(capacity: capacity, maxHold: maxHold)
     }
@@ -92,7 +102,7 @@ final class EffectQueue: @unchecked Sendable {
     /// it), and waits for that release when the lock has been held for longer than `maxHold`.
     func end() {
         locked {
-            switch state.end(at: Self.now) {
+            switch state.end(at: Self.now, othersWaiting: othersWaiting()) {
             case .unlock: POSIX.unlock(lockFD)
             case .keep: break
             case .waitForRelease: while state.lockHeld { waitForWorker() }
@@ -101,12 +111,14 @@ final class EffectQueue: @unchecked Sendable {
     }
 
     /// Queues `job` (inside a transaction), first waiting while the queue is full.
+    /// - Parameter lines: the session's lines once `job` has run, for ``pendingLines(_:)`` meanwhile.
     /// - Throws: a failed job's error (then `job` is not queued).
-    func enqueue(_ job: Job) throws(StoreError) {
+    func enqueue(_ job: Job, lines: [UInt8]? = nil) throws(StoreError) {
         try locked { () throws(StoreError) in
             if let failure = state.failure { throw failure }
             try wait { !state.isFull }
             let wake = state.enqueue(job, id: job.id)
+            self.lines[job.id] = lines
             if !workerRunning {
                 workerRunning = true
                 let worker = Thread { [self] in work() }
@@ -116,6 +128,15 @@ final class EffectQueue: @unchecked Sendable {
                 condition.broadcast()
             }
         }
+    }
+
+    /// The jobs queued or running.
+    var outstanding: Int { locked { state.outstanding } }
+
+    /// The lines the outstanding jobs of session `id` leave in its file, if it has any and they
+    /// were given to ``enqueue(_:lines:)``; `nil` after a job has failed.
+    func pendingLines(_ id: String) -> [UInt8]? {
+        locked { state.failure == nil ? lines[id] : nil }
     }
 
     /// Waits until no job for any of `ids` is outstanding.
@@ -167,6 +188,7 @@ final class EffectQueue: @unchecked Sendable {
                 do { try job.run() } catch { failure = error }
                 condition.lock()
                 if state.finished(job.id, failure: failure) { POSIX.unlock(lockFD) }
+                if failure != nil { lines = [:] } else if !state.isOutstanding(job.id) { lines[job.id] = nil }
                 condition.broadcast()
                 if failure != nil { break }
             }

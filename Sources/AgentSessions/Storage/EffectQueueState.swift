@@ -5,9 +5,11 @@
 /// already holds every byte; but until they are, no other process may follow the log (it would
 /// apply the same record at the same time). So the lock stays with this process while effects are
 /// outstanding, and the worker releases it when it has applied the last one, unless a transaction
-/// has taken it over meanwhile. A transaction that finds the lock held longer than `maxHold`
-/// waits for the worker to release it, so that a steady stream of writes cannot keep other
-/// processes out.
+/// has taken it over meanwhile. A transaction that ends when the lock has been held for `maxHold`
+/// asks whether another process waits for it; if one does, it waits for the worker to release
+/// the lock, so that a steady stream of writes cannot keep other processes out; if none does, the
+/// lock is kept for another `maxHold`, so that the files of a burst of saves need not be written
+/// before the saves return.
 ///
 /// Waking the worker costs the queuing thread a system call, so a worker that finds the queue
 /// empty first lingers (waits a short time for more jobs) and only then sleeps; a job queued
@@ -30,8 +32,8 @@ struct EffectQueueState<Job> {
         case unlock
         /// Effects are outstanding: the worker releases the lock when it has applied them.
         case keep
-        /// As ``keep``, but the lock has been held longer than `maxHold`: wait until the worker
-        /// has released it before taking it again.
+        /// As ``keep``, but the lock has been held for `maxHold` and another process waits for it:
+        /// wait until the worker has released it before taking it again.
         case waitForRelease
     }
 
@@ -57,7 +59,8 @@ struct EffectQueueState<Job> {
 
     /// The most jobs outstanding before ``enqueue(_:id:)`` should wait.
     let capacity: Int
-    /// How long (nanoseconds) a transaction may find the lock still held before it lets it go.
+    /// How long (nanoseconds) the lock may be held before a transaction asks whether another
+    /// process waits for it.
     let maxHold: UInt64
 
     init(capacity: Int, maxHold: UInt64) {
@@ -72,7 +75,7 @@ struct EffectQueueState<Job> {
     /// Whether a new job must wait for the worker.
     var isFull: Bool { outstanding >= capacity }
 
-    /// Whether a transaction should be left to a thread that may wait: its end would wait for the
+    /// Whether a transaction should be left to a thread that may wait: its end may wait for the
     /// lock's release (held for `maxHold` already), or a save would wait for room.
     func mayMakeWait(at now: UInt64) -> Bool {
         isFull || (lockHeld && outstanding > 0 && now &- heldSince >= maxHold)
@@ -96,15 +99,19 @@ struct EffectQueueState<Job> {
         heldSince = now
     }
 
-    /// Ends a transaction at `now` and says what to do with the lock.
-    mutating func end(at now: UInt64) -> Release {
+    /// Ends a transaction at `now` and says what to do with the lock; `othersWaiting` is asked
+    /// only when the lock has been held for `maxHold` (if no one waits, the hold starts again).
+    mutating func end(at now: UInt64, othersWaiting: @autoclosure () -> Bool) -> Release {
         precondition(inTransaction)
         inTransaction = false
         if outstanding == 0 {
             lockHeld = false
             return .unlock
         }
-        return now &- heldSince >= maxHold ? .waitForRelease : .keep
+        guard now &- heldSince >= maxHold else { return .keep }
+        if othersWaiting() { return .waitForRelease }
+        heldSince = now
+        return .keep
     }
 
     /// Adds a job for session `id` (call inside a transaction). Returns true when the worker

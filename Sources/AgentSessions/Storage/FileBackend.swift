@@ -55,8 +55,11 @@ public final class FileBackend: StorageBackend, IndexRestoring, NonBlockingWrite
     /// Present while a checkpoint's writes may not be durable; holds the boot id of the machine
     /// that wrote it (``checkpoint(_:)``).
     private let unsyncedPath: String
+    private let waitingPath: String
     private var catalog: MetadataCatalog { MetadataCatalog(path: directory + "/metadata.jsonl", directory: directory, io: io) }
     private var lockFD: Int32 = -1
+    /// `waiting`: a process that waits for `lock` holds a shared lock on it meanwhile.
+    private var waitingFD: Int32 = -1
     private var journalFD: Int32 = -1
     private var generation: UInt64 = 0
     private var position = 0
@@ -80,7 +83,8 @@ public final class FileBackend: StorageBackend, IndexRestoring, NonBlockingWrite
     /// - Parameters:
     ///   - directory: the store's root; created (mode `0700`) if missing.
     ///   - durability: ``Durability/durable`` (default) or ``Durability/buffered``.
-    ///   - checkpointThreshold: the log size in bytes that triggers a checkpoint (default 64 MiB).
+    ///   - checkpointThreshold: the log size in bytes that triggers a checkpoint (default 64 MiB;
+    ///     while session files are still to be written, up to twice that).
     public init(directory: String, durability: Durability = .durable, checkpointThreshold: Int = 64 << 20) {
         self.directory = directory
         self.durabilityMode = durability
@@ -90,6 +94,7 @@ public final class FileBackend: StorageBackend, IndexRestoring, NonBlockingWrite
         journalPath = directory + "/journal"
         snapshotPath = directory + "/index.snapshot"
         unsyncedPath = directory + "/unsynced"
+        waitingPath = directory + "/waiting"
     }
 
     deinit { release() }
@@ -103,8 +108,10 @@ public final class FileBackend: StorageBackend, IndexRestoring, NonBlockingWrite
         mappedHeader = nil
         if journalFD >= 0 { POSIX.close(journalFD) }
         if lockFD >= 0 { POSIX.close(lockFD) }
+        if waitingFD >= 0 { POSIX.close(waitingFD) }
         journalFD = -1
         lockFD = -1
+        waitingFD = -1
     }
 
     /// What a write still waiting for its journal sync gets when the store closes: a storage
@@ -177,8 +184,9 @@ public final class FileBackend: StorageBackend, IndexRestoring, NonBlockingWrite
         try POSIX.makeDirectory(quarantineDirectory)
         try checkFormat()
         lockFD = try POSIX.openFile(directory + "/lock", O_RDWR | O_CREAT).fd
+        waitingFD = try POSIX.openFile(waitingPath, O_RDWR | O_CREAT).fd
         journalFD = try POSIX.openFile(journalPath, O_RDWR | O_CREAT).fd
-        try POSIX.lock(lockFD, exclusive: true, path: directory + "/lock")
+        try lockWaiting()
         defer { POSIX.unlock(lockFD) }
         // Unsynced writes of an earlier boot: the machine restarted since, and they may be lost.
         let marker = try unsyncedMarker()
@@ -200,7 +208,13 @@ public final class FileBackend: StorageBackend, IndexRestoring, NonBlockingWrite
         }
         mappedHeader = POSIX.mapShared(journalFD, length: Journal.headerSize)
         effects?.stop()
-        effects = EffectQueue(lockFD: lockFD)
+        let waitingFD = waitingFD
+        effects = EffectQueue(lockFD: lockFD, othersWaiting: {
+            // Someone holds `waiting` shared, or it cannot be told (then let the lock go).
+            guard (try? POSIX.tryLock(waitingFD, path: "")) == true else { return true }
+            POSIX.unlock(waitingFD)
+            return false
+        })
         if durabilityMode.syncs {
             let fd = journalFD, path = journalPath, io = io
             durability = DurabilityWaiter(start: DurabilityTicket(generation: generation, offset: position)) {
@@ -573,9 +587,8 @@ public final class FileBackend: StorageBackend, IndexRestoring, NonBlockingWrite
     /// over and follows nothing: no other process can have written. A `writing` transaction fails
     /// once a session file write has failed (the actor then restarts); a poll goes on.
     private func begin(writing: Bool, waiting: Bool) throws(StoreError) -> [StorageChange]? {
-        let fd = lockFD, path = directory + "/lock"
         guard let held = try openEffects().begin(writing: writing, waiting: waiting, taking: { () throws(StoreError) -> Bool in
-            if waiting { try POSIX.lock(fd, exclusive: true, path: path) } else if try !POSIX.tryLock(fd, path: path) { return false }
+            if waiting { try lockWaiting() } else if try !POSIX.tryLock(lockFD, path: directory + "/lock") { return false }
             return true
         }) else { return nil }
         locked = true
@@ -617,7 +630,7 @@ public final class FileBackend: StorageBackend, IndexRestoring, NonBlockingWrite
         let files = sessionFiles
         for (mutation, start) in zip(mutations, starts) {
             if case .save(let m, let lines) = mutation {
-                try effects.enqueue((m.id, { () throws(StoreError) in try files.applySave(m.id, lines, record: start) }))
+                try effects.enqueue((m.id, { () throws(StoreError) in try files.applySave(m.id, lines, record: start) }), lines: lines)
             } else {
                 // A save of this session earlier in the batch may still be queued.
                 if mutation.changesFileInPlace { try effects.waitUntilApplied(CollectionOfOne(mutation.id)) }
@@ -639,7 +652,7 @@ public final class FileBackend: StorageBackend, IndexRestoring, NonBlockingWrite
     /// Checkpoints if the log has passed its threshold (with the image's orders), then releases the lock.
     func endWrite(image: () -> IndexImage) throws(StoreError) {
         defer { endLock() }
-        if position >= checkpointThreshold { try checkpoint(image()) }
+        if checkpointDue { try checkpoint(image()) }
     }
 
     /// Releases the lock without checkpointing (the transaction failed).
@@ -648,8 +661,27 @@ public final class FileBackend: StorageBackend, IndexRestoring, NonBlockingWrite
     /// ``beginWrite()`` if no other process holds the lock, no checkpoint is due and the file
     /// queue would not make the transaction wait (``EffectQueueState/mayMakeWait(at:)``); else `nil`.
     func beginWriteIfFree() throws(StoreError) -> [StorageChange]? {
-        guard position < checkpointThreshold else { return nil }
+        guard !checkpointDue else { return nil }
         return try begin(writing: true, waiting: false)
+    }
+
+    /// Takes `lock`, waiting for it if another process holds it. Meanwhile this process holds
+    /// `waiting` shared, which tells the holder that someone waits: a holder that keeps the lock
+    /// for session files still to be written lets it go then (``EffectQueue``).
+    private func lockWaiting() throws(StoreError) {
+        let path = directory + "/lock"
+        if try POSIX.tryLock(lockFD, path: path) { return }
+        try POSIX.lock(waitingFD, exclusive: false, path: waitingPath)
+        defer { POSIX.unlock(waitingFD) }
+        try POSIX.lock(lockFD, exclusive: true, path: path)
+    }
+
+    /// Whether the log is long enough for a checkpoint: past the threshold once at most 64 session
+    /// files are still to be written (a checkpoint writes them all first), or past twice the
+    /// threshold. So a burst of saves whose files are slower to write than their records does not
+    /// wait for thousands of them every threshold's worth of log.
+    private var checkpointDue: Bool {
+        position >= checkpointThreshold && (position >= 2 * checkpointThreshold || (effects?.outstanding ?? 0) <= 64)
     }
 
     /// The file queue, or `unavailable` before ``open()``.
@@ -934,6 +966,8 @@ public final class FileBackend: StorageBackend, IndexRestoring, NonBlockingWrite
 
     /// Reads the first `metadata.byteSize` bytes of the session file.
     public func readMessages(_ metadata: SessionMetadata) throws(StoreError) -> [UInt8] {
+        // A save whose file is still to be written: its lines are what the file will hold.
+        if let lines = effects?.pendingLines(metadata.id), lines.count == metadata.byteSize { return lines }
         try effects?.waitUntilApplied(CollectionOfOne(metadata.id))
         let path = sessionPath(metadata.id)
         let fd: Int32
@@ -965,7 +999,7 @@ public final class FileBackend: StorageBackend, IndexRestoring, NonBlockingWrite
         guard journalFD >= 0 else { return }
         defer { release() }
         try effects?.drain()  // then the worker has released the lock
-        try POSIX.lock(lockFD, exclusive: true, path: directory + "/lock")
+        try lockWaiting()
         defer { POSIX.unlock(lockFD) }
         let changes = try catchUp()
         if changes.isEmpty, position > Journal.headerSize { try checkpoint(image()) }

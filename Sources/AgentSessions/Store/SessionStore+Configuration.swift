@@ -19,7 +19,8 @@ extension SessionStore {
         /// A session larger than the share is cached when it is loaded again soon after (within
         /// the next 32 such sessions).
         public var cacheBytes: Int = 64 << 20
-        /// The log size that triggers a checkpoint; default 64 MiB.
+        /// The log size that triggers a checkpoint; default 64 MiB. While saved sessions' files are
+        /// still being written (more than 64) the log may grow to twice this before the checkpoint waits for them.
         public var checkpointBytes: Int = 64 << 20
         /// Periodic cleanup; `nil` disables the cleanup child. Default: every 24 h, 30 days.
         public var cleanup: CleanupPolicy? = CleanupPolicy()

@@ -25,7 +25,7 @@ struct EffectQueueStateTests {
     func nothingOutstanding() {
         var state = Self.transaction()
         #expect(state.lockHeld && state.inTransaction)
-        let release = state.end(at: 1)
+        let release = state.end(at: 1, othersWaiting: true)
         #expect(release == .unlock && !state.lockHeld && !state.inTransaction)
         let held = state.begin()
         #expect(!held, "the next transaction must take the lock itself")
@@ -36,7 +36,7 @@ struct EffectQueueStateTests {
         var state = Self.transaction()
         state.enqueue("a", id: "a")
         state.enqueue("b", id: "b")
-        let release1 = state.end(at: 1)
+        let release1 = state.end(at: 1, othersWaiting: true)
         #expect(release1 == .keep)
         #expect(state.lockHeld)
         let taken = state.take(), again = state.take()
@@ -53,7 +53,7 @@ struct EffectQueueStateTests {
     func takeOver() {
         var state = Self.transaction()
         state.enqueue("a", id: "a")
-        let release1 = state.end(at: 1)
+        let release1 = state.end(at: 1, othersWaiting: true)
         #expect(release1 == .keep)
         let held = state.begin()
         #expect(held, "the lock is still held: nothing to take or follow")
@@ -61,7 +61,7 @@ struct EffectQueueStateTests {
         let released = state.finished("a", failure: nil)
         #expect(!released, "a transaction holds the lock")
         #expect(state.lockHeld)
-        let release2 = state.end(at: 2)
+        let release2 = state.end(at: 2, othersWaiting: true)
         #expect(release2 == .unlock)
         #expect(!state.lockHeld)
     }
@@ -78,15 +78,34 @@ struct EffectQueueStateTests {
         #expect(!state.isOutstanding("a"))
     }
 
-    @Test("a lock held for maxHold or longer is waited for at the end of a transaction", arguments: [
-        (UInt64(99), State.Release.keep), (100, .waitForRelease), (5_000, .waitForRelease),
+    @Test("a lock held for maxHold or longer is waited for at the end of a transaction if another process waits for it", arguments: [
+        (UInt64(99), true, State.Release.keep), (100, true, .waitForRelease), (5_000, true, .waitForRelease),
+        (100, false, .keep), (5_000, false, .keep),
     ])
-    func maxHold(_ now: UInt64, _ expected: State.Release) {
+    func maxHold(_ now: UInt64, _ othersWaiting: Bool, _ expected: State.Release) {
         var state = Self.transaction(maxHold: 100)
         state.enqueue("a", id: "a")
-        let release = state.end(at: now)
+        var asked = false
+        let release = state.end(at: now, othersWaiting: { asked = true; return othersWaiting }())
         #expect(release == expected)
+        #expect(asked == (now >= 100), "asked only once the lock has been held for maxHold")
         #expect(state.lockHeld, "the worker releases it either way")
+    }
+
+    @Test("when no other process waits, the lock is kept for another maxHold before it asks again")
+    func holdStartsAgain() {
+        var state = Self.transaction(maxHold: 100)
+        state.enqueue("a", id: "a")
+        let first = state.end(at: 150, othersWaiting: false)
+        #expect(first == .keep)
+        let held = state.begin()
+        #expect(held, "still held: the next transaction takes it over")
+        var asked = false
+        let second = state.end(at: 249, othersWaiting: { asked = true; return true }())
+        #expect(second == .keep && !asked, "held for 99 since the last question")
+        _ = state.begin()
+        let third = state.end(at: 250, othersWaiting: true)
+        #expect(third == .waitForRelease)
     }
 
     @Test("a transaction may make its thread wait when the queue is full or the lock has been held for maxHold")
@@ -140,7 +159,7 @@ struct EffectQueueStateTests {
         state.enqueue("b", id: "b")
         let taken = state.take()
         state.enqueue("c", id: "c")  // queued after the worker took a and b
-        let release = state.end(at: 1)
+        let release = state.end(at: 1, othersWaiting: true)
         #expect(taken == ["a", "b"] && release == .keep)
         let first = StoreError.storageFailure(path: "/x/a.jsonl", operation: "pwrite", errno: EIO)
         let released = state.finished("a", failure: first)
@@ -339,6 +358,36 @@ struct EffectQueueTests {
         #expect(ran.all == ["a", "b"])
         #expect(waited < 60, "waited \(waited) s: the lingering worker was not woken")
         queue.end()
+    }
+
+    @Test("a save's lines are answered while its job is outstanding, the latest save's when there are two, and not after a failure")
+    func pendingLines() throws {
+        let files = LockFiles()
+        let queue = EffectQueue(lockFD: files.ours, maxHold: .max)
+        defer { queue.stop() }
+        let gate = DispatchSemaphore(value: 0), ran = Ran()
+        _ = try Self.begin(queue, files.ours)
+        try queue.enqueue(Self.gated("a", gate, ran), lines: [1])
+        try queue.enqueue(Self.gated("a", gate, ran), lines: [2])
+        try queue.enqueue(Self.gated("b", gate, ran))
+        queue.end()
+        #expect(queue.pendingLines("a") == [2] && queue.pendingLines("b") == nil && queue.pendingLines("c") == nil)
+        gate.signal()
+        try queue.drain()
+        #expect(queue.pendingLines("a") == nil, "the file holds them now")
+        let failure = StoreError.storageFailure(path: "/store/sessions/d.jsonl", operation: "pwrite", errno: EIO)
+        let failGate = DispatchSemaphore(value: 0)
+        _ = try Self.begin(queue, files.ours)
+        try queue.enqueue(("d", { () throws(StoreError) in
+            failGate.wait()
+            throw failure
+        }), lines: [3])
+        try queue.enqueue(Self.gated("e", DispatchSemaphore(value: 1), ran), lines: [4])
+        queue.end()
+        #expect(queue.pendingLines("e") == [4])
+        failGate.signal()
+        #expect(throws: failure) { try queue.drain() }
+        #expect(queue.pendingLines("d") == nil && queue.pendingLines("e") == nil, "after a failure the log holds them, not the queue")
     }
 
     @Test("stop runs the outstanding jobs before it returns")

@@ -1,4 +1,5 @@
 import Foundation
+import Synchronization
 import Testing
 @testable import AgentSessions
 
@@ -201,6 +202,48 @@ struct FileBackendTests {
         try one.endWrite { [b] }
         try one.close(index: [b])  // checkpoint: the log is emptied under the other's feet
         #expect(try two.poll() == [.reset([b])])
+    }
+
+    @Test("a process waiting for the lock holds `waiting` shared until it has the lock, which tells the holder to let it go")
+    func waiterSignals() async throws {
+        let dir = TemporaryDirectory()
+        defer { dir.remove() }
+        let backend = FileBackend(directory: dir.path, durability: .buffered)
+        _ = try backend.open()
+        defer { try? backend.close(index: []) }
+        // Another process's view of the two files.
+        let lock = open(dir.path + "/lock", O_RDWR), waiting = open(dir.path + "/waiting", O_RDWR)
+        defer { close(lock); close(waiting) }
+        func someoneWaits() -> Bool {
+            guard flock(waiting, LOCK_EX | LOCK_NB) == 0 else { return true }
+            flock(waiting, LOCK_UN)
+            return false
+        }
+        #expect(!someoneWaits())
+        #expect(flock(lock, LOCK_EX) == 0)
+        // The backend is not Sendable: this thread is its only user until `began` is signalled.
+        nonisolated(unsafe) let waiter = backend
+        let began = DispatchSemaphore(value: 0)
+        let changes = Mutex<[StorageChange]?>(nil)
+        Thread {
+            changes.withLock { $0 = try? waiter.beginWrite() }
+            began.signal()
+        }.start()
+        // Blocking in flock has no event to await: watch for its sign, the shared lock on `waiting`.
+        var polls = 0
+        while !someoneWaits() && polls < 2_000 {
+            try await Task.sleep(for: .milliseconds(5))
+            polls += 1
+        }
+        #expect(someoneWaits(), "the waiting transaction does not hold `waiting`")
+        #expect(flock(lock, LOCK_UN) == 0)
+        began.wait()
+        #expect(changes.withLock { $0 } == [])
+        #expect(!someoneWaits(), "`waiting` is let go once the lock is taken")
+        #expect(flock(lock, LOCK_EX | LOCK_NB) != 0, "the transaction holds the lock")
+        try backend.endWrite { [] }
+        #expect(flock(lock, LOCK_EX | LOCK_NB) == 0)
+        flock(lock, LOCK_UN)
     }
 
     /// The header's published end and the journal's size.
