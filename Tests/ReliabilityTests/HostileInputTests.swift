@@ -491,12 +491,12 @@ struct HostileInputTests {
         let before = try await fixture.digest()
         let store = fixture.store
         let watchdog = FIFOWatchdog([base + "/fifo.jsonl"])
+        defer { watchdog.finish() }
         await expectStoreError("invalid_archive", "missing file") { _ = try await store.importSessions(from: base + "/missing.jsonl") }
         for name in ["link", "dir", "fifo"] {
             let error = await expectStoreError("invalid_archive", name) { _ = try await store.importSessions(from: base + "/\(name).jsonl") }
             if case .invalidArchive(_, let line, let reason) = error { #expect(line == 0 && reason.hasPrefix("not a regular file"), "\(error!)") }
         }
-        watchdog.finish()
         let after = try await fixture.digest()
         #expect(treeChanges(before, after).isEmpty)
         // The real file behind the link imports.
@@ -610,6 +610,7 @@ struct HostileInputTests {
         try FileManager.default.removeItem(atPath: sessions + "/keep-1.jsonl")
         #expect(mkfifo(sessions + "/keep-1.jsonl", 0o600) == 0)
         let watchdog = FIFOWatchdog([sessions + "/keep-1.jsonl", fixture.directory + "/index.snapshot", sessions + "/stray.jsonl"])
+        defer { watchdog.finish() }
         fixture.store = try await SessionStore.start(fixture.configuration)
         let store = fixture.store
         await expectStoreError("unsafe_path", "load") { _ = try await store.loadSession("keep-1") }
@@ -635,7 +636,6 @@ struct HostileInputTests {
         try await reopened.saveSession("keep-1", messages: [userLine("replaced")])
         try await reopened.settleFiles()
         #expect(try await reopened.loadSession("keep-1").messages == [userLine("replaced")])
-        watchdog.finish()
         await fixture.close()
     }
 
@@ -681,7 +681,7 @@ final class FIFOWatchdog: Sendable {
         }.start()
     }
 
-    /// Stops the watchdog; records an issue if it had to wake the store.
+    /// Stops the watchdog (call once); records an issue if it had to wake the store.
     func finish() {
         finished.signal()
         exited.wait()

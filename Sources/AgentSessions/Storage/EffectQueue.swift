@@ -99,7 +99,8 @@ final class EffectQueue: @unchecked Sendable {
     }
 
     /// Ends a transaction: releases the lock unless jobs are outstanding (then the worker releases
-    /// it), and waits for that release when the lock has been held for longer than `maxHold`.
+    /// it), and waits for that release when the lock has been held for `maxHold` and another
+    /// process waits for it (`othersWaiting`).
     func end() {
         locked {
             switch state.end(at: Self.now, othersWaiting: othersWaiting()) {
@@ -129,6 +130,9 @@ final class EffectQueue: @unchecked Sendable {
             }
         }
     }
+
+    /// Whether a job for session `id` is queued or running.
+    func isOutstanding(_ id: String) -> Bool { locked { state.isOutstanding(id) } }
 
     /// The jobs queued or running.
     var outstanding: Int { locked { state.outstanding } }

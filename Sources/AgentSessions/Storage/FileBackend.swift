@@ -520,7 +520,7 @@ public final class FileBackend: StorageBackend, IndexRestoring, NonBlockingWrite
                   let size = (try? FileManager.default.attributesOfItem(atPath: sessionPath(id)))?[.size] as? Int,
                   size != old.byteSize else { continue }
             var derived = try derive(id)
-            if derived == nil, try cutToCompleteLines(sessionPath(id)) < size { derived = try derive(id) }
+            if derived == nil, (try? cutToCompleteLines(sessionPath(id))).map({ $0 < size }) ?? false { derived = try derive(id) }
             guard var m = derived else {
                 try quarantineIfMovable(sessionPath(id), reason: "session file is \(size) bytes, not \(old.byteSize), and its lines cannot be parsed")
                 files.index[id] = nil
@@ -671,8 +671,9 @@ public final class FileBackend: StorageBackend, IndexRestoring, NonBlockingWrite
     private func lockWaiting() throws(StoreError) {
         let path = directory + "/lock"
         if try POSIX.tryLock(lockFD, path: path) { return }
-        try POSIX.lock(waitingFD, exclusive: false, path: waitingPath)
-        defer { POSIX.unlock(waitingFD) }
+        // Only a hint: if it cannot be given at once, wait without it.
+        let signalled = flock(waitingFD, LOCK_SH | LOCK_NB) == 0
+        defer { if signalled { POSIX.unlock(waitingFD) } }
         try POSIX.lock(lockFD, exclusive: true, path: path)
     }
 
@@ -682,6 +683,13 @@ public final class FileBackend: StorageBackend, IndexRestoring, NonBlockingWrite
     /// wait for thousands of them every threshold's worth of log.
     private var checkpointDue: Bool {
         position >= checkpointThreshold && (position >= 2 * checkpointThreshold || (effects?.outstanding ?? 0) <= 64)
+    }
+
+    /// Whether writing `mutations` would wait for session files still queued: an append or a
+    /// delete of a session whose save is (``NonBlockingWrites``).
+    func writeWouldWait(_ mutations: [StorageMutation]) -> Bool {
+        guard let effects else { return false }
+        return mutations.contains { $0.changesFileInPlace && effects.isOutstanding($0.id) }
     }
 
     /// The file queue, or `unavailable` before ``open()``.
@@ -964,7 +972,8 @@ public final class FileBackend: StorageBackend, IndexRestoring, NonBlockingWrite
         try Journal.decodeHeader(io.pread(journalFD, count: Journal.headerSize, at: 0, path: journalPath))
     }
 
-    /// Reads the first `metadata.byteSize` bytes of the session file.
+    /// Reads the first `metadata.byteSize` bytes of the session file, or the lines of its save
+    /// if the file is still queued.
     public func readMessages(_ metadata: SessionMetadata) throws(StoreError) -> [UInt8] {
         // A save whose file is still to be written: its lines are what the file will hold.
         if let lines = effects?.pendingLines(metadata.id), lines.count == metadata.byteSize { return lines }

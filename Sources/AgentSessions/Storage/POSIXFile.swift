@@ -32,21 +32,24 @@ enum POSIX {
     /// a directory, a FIFO, a socket, a device) is refused.
     /// - Parameters:
     ///   - path: the file.
-    ///   - flags: the access mode and any `O_CREAT`/`O_TRUNC`; `O_NOFOLLOW` and `O_NONBLOCK` are
-    ///     added (the latter changes nothing for a regular file).
+    ///   - flags: the access mode and any `O_CREAT`/`O_TRUNC`; `O_NOFOLLOW`, `O_NOCTTY` and
+    ///     `O_NONBLOCK` are added (the last changes nothing for a regular file, except that an
+    ///     open that would wait for a lease to break fails: it is then opened again without it).
     /// - Returns: the descriptor and the file's size.
     /// - Throws: ``StoreError/unsafePath(path:reason:)`` when `path` is not a regular file;
     ///   ``StoreError/storageFailure(path:operation:errno:)`` otherwise (`ENOENT` when it does not
     ///   exist and `flags` does not create it).
     static func openFile(_ path: String, _ flags: Int32) throws(StoreError) -> (fd: Int32, size: Int) {
-        let fd: Int32
-        do { fd = try open(path, flags | O_NOFOLLOW | O_NONBLOCK) } catch {
+        var fd: Int32
+        do { fd = try open(path, flags | O_NOFOLLOW | O_NOCTTY | O_NONBLOCK) } catch {
+            guard case .storageFailure(_, _, let code) = error else { throw error }
             // ELOOP: a symbolic link; EISDIR: a directory opened for writing; ENXIO: a FIFO without
-            // a reader opened for writing, or a socket; ENOTDIR: a file in the place of a directory.
-            if case .storageFailure(_, _, let code) = error, [ELOOP, EISDIR, ENXIO, ENOTDIR].contains(code) {
-                throw notRegular(path)
-            }
-            throw error
+            // a reader opened for writing, or a socket (EOPNOTSUPP on macOS); ENOTDIR: a file in
+            // the place of a directory.
+            if [ELOOP, EISDIR, ENXIO, EOPNOTSUPP, ENOTDIR].contains(code) { throw notRegular(path) }
+            // A lease held by another program (a FIFO never answers so): wait for it as usual.
+            guard code == EWOULDBLOCK else { throw error }
+            fd = try open(path, flags | O_NOFOLLOW | O_NOCTTY)
         }
         var info = stat()
         if fstat(fd, &info) != 0 {

@@ -103,10 +103,13 @@ protocol IndexRestoring: StorageBackend {
 protocol NonBlockingWrites: StorageBackend {
     /// ``StorageBackend/beginWrite()`` if the write access is free now and the transaction
     /// will not need to wait for anything (no checkpoint is due, no wait for room or for the
-    /// lock's release in ``FileBackend``'s file queue); otherwise `nil`, taking nothing. An append
-    /// or delete of a session whose file is still queued does wait for that file.
+    /// lock's release in ``FileBackend``'s file queue); otherwise `nil`, taking nothing.
     /// It is released with ``StorageBackend/abortWrite()``, without a checkpoint.
     func beginWriteIfFree() throws(StoreError) -> [StorageChange]?
+
+    /// Whether writing `mutations` in such a transaction would wait (for a session file still
+    /// queued); then the transaction is given up before anything is logged.
+    func writeWouldWait(_ mutations: [StorageMutation]) -> Bool
 }
 
 extension StorageBackend {
