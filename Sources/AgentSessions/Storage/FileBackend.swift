@@ -55,6 +55,7 @@ public final class FileBackend: StorageBackend, IndexRestoring, NonBlockingWrite
     /// Present while a checkpoint's writes may not be durable; holds the boot id of the machine
     /// that wrote it (``checkpoint(_:)``).
     private let unsyncedPath: String
+    private let lockPath: String
     private let waitingPath: String
     private var catalog: MetadataCatalog { MetadataCatalog(path: directory + "/metadata.jsonl", directory: directory, io: io) }
     private var lockFD: Int32 = -1
@@ -94,6 +95,7 @@ public final class FileBackend: StorageBackend, IndexRestoring, NonBlockingWrite
         journalPath = directory + "/journal"
         snapshotPath = directory + "/index.snapshot"
         unsyncedPath = directory + "/unsynced"
+        lockPath = directory + "/lock"
         waitingPath = directory + "/waiting"
     }
 
@@ -183,7 +185,7 @@ public final class FileBackend: StorageBackend, IndexRestoring, NonBlockingWrite
         try POSIX.makeDirectory(sessionsDirectory)
         try POSIX.makeDirectory(quarantineDirectory)
         try checkFormat()
-        lockFD = try POSIX.openFile(directory + "/lock", O_RDWR | O_CREAT).fd
+        lockFD = try POSIX.openFile(lockPath, O_RDWR | O_CREAT).fd
         waitingFD = try POSIX.openFile(waitingPath, O_RDWR | O_CREAT).fd
         journalFD = try POSIX.openFile(journalPath, O_RDWR | O_CREAT).fd
         try lockWaiting()
@@ -209,12 +211,7 @@ public final class FileBackend: StorageBackend, IndexRestoring, NonBlockingWrite
         mappedHeader = POSIX.mapShared(journalFD, length: Journal.headerSize)
         effects?.stop()
         let waitingFD = waitingFD
-        effects = EffectQueue(lockFD: lockFD, othersWaiting: {
-            // Someone holds `waiting` shared, or it cannot be told (then let the lock go).
-            guard (try? POSIX.tryLock(waitingFD, path: "")) == true else { return true }
-            POSIX.unlock(waitingFD)
-            return false
-        })
+        effects = EffectQueue(lockFD: lockFD, othersWaiting: { Self.someoneWaits(waitingFD) })
         if durabilityMode.syncs {
             let fd = journalFD, path = journalPath, io = io
             durability = DurabilityWaiter(start: DurabilityTicket(generation: generation, offset: position)) {
@@ -464,10 +461,16 @@ public final class FileBackend: StorageBackend, IndexRestoring, NonBlockingWrite
         return files
     }
 
-    /// Reads a whole file; `nil` if it does not exist or is not a regular file (a directory or a
-    /// FIFO in a session file's place has no lines either).
+    /// Reads a whole file; `nil` if it does not exist or is not a regular file.
     private func readRegularFile(_ path: String) throws(StoreError) -> [UInt8]? {
-        do { return try io.readFile(path) } catch {
+        try unlessUnsafe { () throws(StoreError) in try io.readFile(path) } ?? nil
+    }
+
+    /// `body`'s result, or `nil` when it finds a file that is not a regular one in its way
+    /// (``StoreError/unsafePath(path:reason:)``: a directory or a FIFO in a session file's place
+    /// has no lines either); other errors are thrown.
+    private func unlessUnsafe<T>(_ body: () throws(StoreError) -> T) throws(StoreError) -> T? {
+        do { return try body() } catch {
             guard case .unsafePath = error else { throw error }
             return nil
         }
@@ -520,7 +523,9 @@ public final class FileBackend: StorageBackend, IndexRestoring, NonBlockingWrite
                   let size = (try? FileManager.default.attributesOfItem(atPath: sessionPath(id)))?[.size] as? Int,
                   size != old.byteSize else { continue }
             var derived = try derive(id)
-            if derived == nil, (try? cutToCompleteLines(sessionPath(id))).map({ $0 < size }) ?? false { derived = try derive(id) }
+            if derived == nil, let cut = try unlessUnsafe({ () throws(StoreError) in try cutToCompleteLines(sessionPath(id)) }), cut < size {
+                derived = try derive(id)
+            }
             guard var m = derived else {
                 try quarantineIfMovable(sessionPath(id), reason: "session file is \(size) bytes, not \(old.byteSize), and its lines cannot be parsed")
                 files.index[id] = nil
@@ -588,7 +593,7 @@ public final class FileBackend: StorageBackend, IndexRestoring, NonBlockingWrite
     /// once a session file write has failed (the actor then restarts); a poll goes on.
     private func begin(writing: Bool, waiting: Bool) throws(StoreError) -> [StorageChange]? {
         guard let held = try openEffects().begin(writing: writing, waiting: waiting, taking: { () throws(StoreError) -> Bool in
-            if waiting { try lockWaiting() } else if try !POSIX.tryLock(lockFD, path: directory + "/lock") { return false }
+            if waiting { try lockWaiting() } else if try !POSIX.tryLock(lockFD, path: lockPath) { return false }
             return true
         }) else { return nil }
         locked = true
@@ -669,12 +674,20 @@ public final class FileBackend: StorageBackend, IndexRestoring, NonBlockingWrite
     /// `waiting` shared, which tells the holder that someone waits: a holder that keeps the lock
     /// for session files still to be written lets it go then (``EffectQueue``).
     private func lockWaiting() throws(StoreError) {
-        let path = directory + "/lock"
-        if try POSIX.tryLock(lockFD, path: path) { return }
+        if try POSIX.tryLock(lockFD, path: lockPath) { return }
         // Only a hint: if it cannot be given at once, wait without it.
         let signalled = flock(waitingFD, LOCK_SH | LOCK_NB) == 0
         defer { if signalled { POSIX.unlock(waitingFD) } }
-        try POSIX.lock(lockFD, exclusive: true, path: path)
+        try POSIX.lock(lockFD, exclusive: true, path: lockPath)
+    }
+
+    /// The holder's side of ``lockWaiting()``: whether a process holds `waiting` shared (an
+    /// exclusive lock on it cannot be taken at once). When that cannot be told, true: the holder
+    /// then lets the lock go, as it did before anyone could say.
+    private static func someoneWaits(_ waitingFD: Int32) -> Bool {
+        guard flock(waitingFD, LOCK_EX | LOCK_NB) == 0 else { return true }
+        POSIX.unlock(waitingFD)
+        return false
     }
 
     /// Whether the log is long enough for a checkpoint: past the threshold once at most 64 session
@@ -682,8 +695,12 @@ public final class FileBackend: StorageBackend, IndexRestoring, NonBlockingWrite
     /// threshold. So a burst of saves whose files are slower to write than their records does not
     /// wait for thousands of them every threshold's worth of log.
     private var checkpointDue: Bool {
-        position >= checkpointThreshold && (position >= 2 * checkpointThreshold || (effects?.outstanding ?? 0) <= 64)
+        position >= checkpointThreshold
+            && (position >= 2 * checkpointThreshold || (effects?.outstanding ?? 0) <= Self.checkpointBacklog)
     }
+
+    /// The most queued session files a checkpoint waits for before the log reaches twice its threshold.
+    private static let checkpointBacklog = 64
 
     /// Whether writing `mutations` would wait for session files still queued: an append or a
     /// delete of a session whose save is (``NonBlockingWrites``).
