@@ -55,12 +55,26 @@ struct FaultInjectionTests {
         }
     }
 
-    /// Saves five sessions and appends to one, arms `fault`, runs `failing` (which saves `id` and
-    /// returns the error it saw), then checks the error, the restart, and that every
-    /// acknowledged write is intact (the failed save too when it was `acknowledged`; else all
-    /// there or not at all), and that the index is a full rebuild's.
+    @Test("a failed session file write after the append was acknowledged fails the next write; the restart applies the logged append",
+          arguments: [Case(call: .write, nth: 3, errno: EIO), Case(call: .write, nth: 3, errno: ENOSPC)])
+    func appendFileEffectFailures(_ fault: Case) async throws {
+        // The log record (#1), the published end (#2), then, on the file thread, the session file (#3).
+        try await Self.failingSave(fault, id: "s1", acknowledged: true, appending: true) { store, id, messages in
+            let appended = try await store.appendMessages(id, messages)
+            #expect(appended.messageCount == 1 + messages.count)
+            let error = await #expect(throws: StoreError.self) { try await store.settleFiles() }
+            let next = await #expect(throws: StoreError.self) { try await store.saveSession("next", messages: []) }
+            #expect(next == error)
+            return error
+        }
+    }
+
+    /// Saves five sessions and appends to one, arms `fault`, runs `failing` (which saves `id`, or
+    /// appends to it when `appending`, and returns the error it saw), then checks the error, the
+    /// restart, and that every acknowledged write is intact (the failed write too when it was
+    /// `acknowledged`; else all there or not at all), and that the index is a full rebuild's.
     static func failingSave(
-        _ fault: Case, id failingID: String, acknowledged: Bool,
+        _ fault: Case, id failingID: String, acknowledged: Bool, appending: Bool = false,
         _ failing: (SessionStore, String, [Message]) async throws -> StoreError?
     ) async throws {
         let directory = NSTemporaryDirectory() + "agent-sessions-fault-\(UUID().uuidString)"
@@ -91,7 +105,8 @@ struct FaultInjectionTests {
             #expect(try await store.loadSession("s\(i)").messages == expected)
         }
         if acknowledged {
-            #expect(try await store.loadSession(failingID).messages == failingMessages)
+            let before = appending ? [writerMessage(failingID, 0)] : []
+            #expect(try await store.loadSession(failingID).messages == before + failingMessages)
         } else if let failed = try? await store.loadSession(failingID) {
             let before = failingID == "s1" ? [writerMessage("s1", 0)] : nil
             #expect(failed.messages == failingMessages || failed.messages == before)

@@ -310,6 +310,7 @@ struct HostileInputTests {
             #expect(try await fixture.store.search(tags: ["hostile"]).map(\.id) == [id])
             try await fixture.expectKeptIntact(hostile.name)
             try await fixture.store.deleteSession(id)
+            try await fixture.store.settleFiles()  // the file is removed just after the delete returns
             #expect(!FileManager.default.fileExists(atPath: fixture.directory + "/sessions/" + id + ".jsonl"), "file left after delete")
         }
         await fixture.close()
@@ -577,6 +578,22 @@ struct HostileInputTests {
             fixture.store = try await SessionStore.start(SessionStore.Configuration(directory: fixture.directory + "-unused", durability: .buffered))
             try? FileManager.default.removeItem(atPath: fixture.directory + "-unused")
         }
+        await fixture.close()
+    }
+
+    @Test("an append to a session whose file was removed behind the store's back is refused before anything is logged")
+    func appendToRemovedFile() async throws {
+        let fixture = try await HostileStore()
+        let store = fixture.store
+        try await store.settleFiles()
+        let path = fixture.directory + "/sessions/keep-1.jsonl"
+        try FileManager.default.removeItem(atPath: path)
+        let before = treeDigest(fixture.directory)
+        let error = await expectStoreError("storage_failure", "append") { try await store.appendMessages("keep-1", [userLine("lost?")]) }
+        #expect(error == .storageFailure(path: path, operation: "lstat", errno: ENOENT))
+        #expect(treeChanges(before, treeDigest(fixture.directory)).isEmpty, "the refused append changed files")
+        #expect(try await store.loadSession("keep-2") == fixture.kept[1])
+        try await store.appendMessages("keep-2", [userLine("still taking writes")])
         await fixture.close()
     }
 

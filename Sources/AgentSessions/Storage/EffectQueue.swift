@@ -1,17 +1,18 @@
 import Foundation
 
-/// Applies logged saves to the session files on a dedicated thread, after the write that logged
-/// them has been acknowledged, and keeps the store's write lock while any is outstanding.
+/// Applies logged records to the session files on a dedicated thread, in the order they were
+/// logged, after the write that logged them has been acknowledged, and keeps the store's write
+/// lock while any is outstanding.
 ///
-/// A save's log record holds all of its message lines, so once the record is written (and, in
-/// durable mode, synced) the save is as safe as it will be; writing `sessions/<id>.jsonl`
-/// (creating the file, copying the lines, marking the record applied) can overlap the next
-/// operation. ``EffectQueueState`` decides when the lock is released; this class runs the jobs and
-/// lets callers wait for them:
-/// - a load of a session with an outstanding save is answered from the save's lines
-///   (``pendingLines(_:)``); an append or delete of it waits for its file
-///   (``waitUntilApplied(_:)``, behind the jobs queued before); a checkpoint and a close wait for
-///   all of them (``drain()``);
+/// A record holds all it changes (a save's or an append's message lines), so once it is written
+/// (and, in durable mode, synced) the change is as safe as it will be; writing
+/// `sessions/<id>.jsonl` (creating, replacing, extending or removing it, then marking the record
+/// applied) can overlap the next operation. ``EffectQueueState`` decides when the lock is
+/// released; this class runs the jobs and lets callers wait for them:
+/// - a load of a session with outstanding jobs is answered from the lines they leave when those
+///   are known (a save, and appends after it: ``pendingLines(_:)``), else it waits for them
+///   (``waitUntilApplied(_:)``, behind the jobs queued before); a checkpoint and a close wait
+///   for all of them (``drain()``);
 /// - a job that fails stops the queue: its error is thrown by the next write transaction, by a
 ///   drain, and by a wait for a session whose file it left unwritten, so the store actor
 ///   restarts and its replacement applies the records from the log; reads of other sessions go on.
@@ -25,7 +26,8 @@ final class EffectQueue: @unchecked Sendable {
     private var state: EffectQueueState<Job>
     private var stopping = false
     private var workerRunning = false
-    /// The lines of the latest outstanding save of each session that has one.
+    /// The lines the outstanding jobs of a session leave in its file, where they are known (its
+    /// latest outstanding job is a save, or appends after one).
     private var lines: [String: [UInt8]] = [:]
     private let lockFD: Int32
     /// Whether another process waits for the lock (asked when it has been held for `maxHold`).
@@ -112,14 +114,25 @@ final class EffectQueue: @unchecked Sendable {
     }
 
     /// Queues `job` (inside a transaction), first waiting while the queue is full.
-    /// - Parameter lines: the session's lines once `job` has run, for ``pendingLines(_:)`` meanwhile.
+    /// - Parameter lines: the session's lines once `job` has run (`nil`: unknown, or no file), for
+    ///   ``pendingLines(_:)`` meanwhile.
     /// - Throws: a failed job's error (then `job` is not queued).
-    func enqueue(_ job: Job, lines: [UInt8]? = nil) throws(StoreError) {
+    func enqueue(_ job: Job, leaving lines: [UInt8]? = nil) throws(StoreError) {
+        try enqueue(job) { $0 = lines }
+    }
+
+    /// Queues `job`, which appends `lines` to its session's file, as ``enqueue(_:leaving:)`` does:
+    /// a session whose pending lines are known keeps them, followed by `lines`.
+    func enqueue(_ job: Job, appending lines: [UInt8]) throws(StoreError) {
+        try enqueue(job) { $0?.append(contentsOf: lines) }
+    }
+
+    private func enqueue(_ job: Job, updatingLines update: (inout [UInt8]?) -> Void) throws(StoreError) {
         try locked { () throws(StoreError) in
             if let failure = state.failure { throw failure }
             try wait { !state.isFull }
             let wake = state.enqueue(job, id: job.id)
-            self.lines[job.id] = lines
+            update(&self.lines[job.id])
             if !workerRunning {
                 workerRunning = true
                 let worker = Thread { [self] in work() }

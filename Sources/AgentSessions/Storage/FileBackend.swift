@@ -142,7 +142,7 @@ public final class FileBackend: StorageBackend, IndexRestoring, NonBlockingWrite
                      journalPath: journalPath)
     }
     /// Where versions before the catalog kept a session's metadata (still read when rebuilding).
-    private func legacyMetaPath(_ id: String) -> String { "\(sessionsDirectory)/\(id).meta.json" }
+    private func legacyMetaPath(_ id: String) -> String { sessionFiles.legacyMetaPath(id) }
 
     // MARK: Opening and recovery
 
@@ -238,7 +238,7 @@ public final class FileBackend: StorageBackend, IndexRestoring, NonBlockingWrite
 
     /// - Parameter lostWrites: whether files may have lost writes a log record builds on (a
     ///   checkpoint that did not sync, then a reboot): an append whose file is too short is then
-    ///   applied at the file's last complete line (``applyFileEffects(_:openFile:lostWrites:)``).
+    ///   applied at the file's last complete line (``SessionFiles/append(_:_:at:lostWrites:)``).
     private func recover(_ header: Journal.Header?, lostWrites: Bool) throws(StoreError) -> Recovered {
         let snapshot = try loadSnapshot()
         if let snapshot, header == nil || snapshot.generation > header!.generation {
@@ -588,7 +588,7 @@ public final class FileBackend: StorageBackend, IndexRestoring, NonBlockingWrite
 
     /// Takes the lock (or, not `waiting`, only if no other process holds it and the transaction
     /// will not wait for the file thread: else `nil`) and follows the log. While this process
-    /// still holds the lock for saves whose files are being written, the transaction takes it
+    /// still holds the lock for records whose files are being written, the transaction takes it
     /// over and follows nothing: no other process can have written. A `writing` transaction fails
     /// once a session file write has failed (the actor then restarts); a poll goes on.
     private func begin(writing: Bool, waiting: Bool) throws(StoreError) -> [StorageChange]? {
@@ -604,18 +604,13 @@ public final class FileBackend: StorageBackend, IndexRestoring, NonBlockingWrite
         }
     }
 
-    /// Appends one record per mutation to the log with a single write, then applies each to the
-    /// session files and marks it applied: a save on the effect queue's thread (the write may
-    /// return before its file is written), the others here, once the saves of their session
-    /// queued before them are applied.
+    /// Appends one record per mutation to the log with a single write, then queues each one's
+    /// file effects (``SessionFiles/apply(_:record:lostWrites:)``) on the effect queue's thread,
+    /// in order: the write returns before the session files are written.
     public func write(_ mutations: [StorageMutation]) throws(StoreError) -> DurabilityTicket? {
         precondition(locked, "write outside beginWrite/endWrite")
         let effects = try openEffects()
-        if mutations.contains(where: \.changesFileInPlace) {
-            try effects.waitUntilApplied(mutations.lazy.filter(\.changesFileInPlace).map(\.id))
-        }
-        var appendFiles = try openAppendTargets(mutations)
-        defer { for file in appendFiles.values { POSIX.close(file.fd) } }
+        try checkAppendTargets(mutations, effects)
         var buffer: [UInt8] = []
         var starts: [Int] = []
         for mutation in mutations {
@@ -634,14 +629,13 @@ public final class FileBackend: StorageBackend, IndexRestoring, NonBlockingWrite
         try publishEnd()
         let files = sessionFiles
         for (mutation, start) in zip(mutations, starts) {
-            if case .save(let m, let lines) = mutation {
-                try effects.enqueue((m.id, { () throws(StoreError) in try files.applySave(m.id, lines, record: start) }), lines: lines)
-            } else {
-                // A save of this session earlier in the batch may still be queued.
-                if mutation.changesFileInPlace { try effects.waitUntilApplied(CollectionOfOne(mutation.id)) }
-                try applyFileEffects(Journal.Record(offset: start, applied: false, mutation: mutation), openFile: appendFiles[mutation.id])
+            let job: EffectQueue.Job = (mutation.id, { () throws(StoreError) in try files.apply(mutation, record: start) })
+            switch mutation {
+            case .save(_, let lines): try effects.enqueue(job, leaving: lines)
+            case .append(_, let lines, _): try effects.enqueue(job, appending: lines)
+            case .update: break  // logged applied: it changes no file
+            case .delete: try effects.enqueue(job, leaving: nil)
             }
-            if case .append(_, let lines, let offset) = mutation { appendFiles[mutation.id]?.size = offset + lines.count }
             markDirty(mutation)
         }
         let ticket = DurabilityTicket(generation: generation, offset: position)
@@ -692,7 +686,7 @@ public final class FileBackend: StorageBackend, IndexRestoring, NonBlockingWrite
 
     /// Whether the log is long enough for a checkpoint: past the threshold once at most 64 session
     /// files are still to be written (a checkpoint writes them all first), or past twice the
-    /// threshold. So a burst of saves whose files are slower to write than their records does not
+    /// threshold. So a burst of writes whose files are slower to write than their records does not
     /// wait for thousands of them every threshold's worth of log.
     private var checkpointDue: Bool {
         position >= checkpointThreshold
@@ -702,20 +696,13 @@ public final class FileBackend: StorageBackend, IndexRestoring, NonBlockingWrite
     /// The most queued session files a checkpoint waits for before the log reaches twice its threshold.
     private static let checkpointBacklog = 64
 
-    /// Whether writing `mutations` would wait for session files still queued: an append or a
-    /// delete of a session whose save is (``NonBlockingWrites``).
-    func writeWouldWait(_ mutations: [StorageMutation]) -> Bool {
-        guard let effects else { return false }
-        return mutations.contains { $0.changesFileInPlace && effects.isOutstanding($0.id) }
-    }
-
     /// The file queue, or `unavailable` before ``open()``.
     private func openEffects() throws(StoreError) -> EffectQueue {
         guard let effects else { throw .unavailable(reason: "the store at \(directory) is not open") }
         return effects
     }
 
-    /// Releases the lock, or leaves it to the effect queue while saves' files are being written.
+    /// Releases the lock, or leaves it to the effect queue while records' files are being written.
     private func endLock() {
         locked = false
         effects?.end()
@@ -790,7 +777,7 @@ public final class FileBackend: StorageBackend, IndexRestoring, NonBlockingWrite
     /// Returns false for such a session; I/O errors are thrown.
     private func applyRecovering(_ record: Journal.Record, lostWrites: Bool = false) throws(StoreError) -> Bool {
         do {
-            try applyFileEffects(record, lostWrites: lostWrites)
+            try sessionFiles.apply(record.mutation, record: record.offset, lostWrites: lostWrites)
             return true
         } catch {
             switch error {
@@ -817,76 +804,20 @@ public final class FileBackend: StorageBackend, IndexRestoring, NonBlockingWrite
         }
     }
 
-    /// Opens the files the appends among `mutations` will extend, before anything is logged, and
-    /// refuses (nothing written) one that is not a regular file (a symbolic link planted in the
-    /// store, a directory, a FIFO: appending would follow it or fail after the log write). Keyed by session id (several
-    /// appends to one session share the descriptor), with each file's size; the caller closes them.
-    /// A missing file is left for the write itself to report, and a session also saved or deleted
-    /// in the batch is not opened here (each append then opens the file it meets).
-    private func openAppendTargets(_ mutations: [StorageMutation]) throws(StoreError) -> [String: AppendTarget] {
-        var files: [String: AppendTarget] = [:]
-        // A save or delete in the batch changes which file an append meets: those open their own.
-        var replaced: Set<String> = []
+    /// Refuses, before anything is logged, an append whose session file is not a regular file (a
+    /// symbolic link planted in the store, a directory, a FIFO) or is missing: its queued effect
+    /// would fail after the append was acknowledged. A session saved or deleted earlier in the
+    /// batch, or whose file effects are still queued, is not checked: its file is what those will
+    /// leave (and the queued append's own open refuses the same, failing the queue).
+    private func checkAppendTargets(_ mutations: [StorageMutation], _ effects: EffectQueue) throws(StoreError) {
+        var settled: Set<String> = []  // checked, or left by an earlier mutation of the batch
         for mutation in mutations {
-            if case .append = mutation { continue }
-            replaced.insert(mutation.id)
-        }
-        do throws(StoreError) {
-            for case .append(let m, _, _) in mutations where files[m.id] == nil && !replaced.contains(m.id) {
-                do {
-                    let (fd, size) = try POSIX.openFile(sessionPath(m.id), O_WRONLY)
-                    files[m.id] = AppendTarget(fd: fd, size: size)
-                } catch {
-                    guard case .storageFailure(_, _, ENOENT) = error else { throw error }
-                }
+            guard case .append(let m, _, _) = mutation, settled.insert(m.id).inserted, !effects.isOutstanding(m.id) else {
+                settled.insert(mutation.id)
+                continue
             }
-        } catch {
-            for file in files.values { POSIX.close(file.fd) }
-            throw error
+            try POSIX.checkRegularFile(sessionPath(m.id))
         }
-        return files
-    }
-
-    /// A session file opened for an append, and its size.
-    private struct AppendTarget {
-        let fd: Int32
-        var size: Int
-    }
-
-    /// - Parameters:
-    ///   - openFile: for an append, the session file already opened for writing and its size (it
-    ///     is not closed here); otherwise the file is opened.
-    ///   - lostWrites: the file may have lost writes the append builds on (``recover(_:lostWrites:)``):
-    ///     when it is shorter than the record's offset, its lines go after the file's last
-    ///     complete line instead (the session keeps what survived; its metadata is re-derived).
-    private func applyFileEffects(_ record: Journal.Record, openFile: AppendTarget? = nil, lostWrites: Bool = false) throws(StoreError) {
-        let files = sessionFiles
-        switch record.mutation {
-        case .save(let m, let lines):
-            try files.write(m.id, lines)
-        case .append(let m, let lines, let offset):
-            let path = sessionPath(m.id)
-            let fd: Int32
-            let size: Int
-            if let openFile { (fd, size) = (openFile.fd, openFile.size) } else { (fd, size) = try POSIX.openFile(path, O_WRONLY) }
-            defer { if openFile == nil { POSIX.close(fd) } }
-            var at = offset
-            if size < offset {
-                guard lostWrites else {
-                    throw .corrupted(path: path, reason: "file has \(size) bytes, the log expects \(offset)", quarantinedAt: nil)
-                }
-                at = try cutToCompleteLines(path)
-            } else if size > offset {
-                try POSIX.truncate(fd, to: offset, path: path)  // a torn or unacknowledged tail
-            }
-            try io.pwriteAll(fd, lines, at: at, path: path)
-        case .update:
-            break
-        case .delete(let id):
-            try POSIX.unlink(sessionPath(id))
-            try POSIX.unlink(legacyMetaPath(id))
-        }
-        try files.markApplied(record.offset)
     }
 
     /// Appends the metadata of every session changed since the last checkpoint to the catalog,
@@ -901,7 +832,7 @@ public final class FileBackend: StorageBackend, IndexRestoring, NonBlockingWrite
     /// (``recover(_:lostWrites:)``, ``verifySessionFiles(_:)``). Only where `syncfs` exists:
     /// elsewhere a durable process could not tell which files to sync, so every checkpoint syncs.
     private func checkpoint(_ image: IndexImage) throws(StoreError) {
-        // Every logged save's file first: the log is emptied below.
+        // Every logged record's files first: the log is emptied below.
         try effects?.drain()
         let sync = durabilityMode.syncs || durableRecordsLogged || !POSIX.syncsFileSystem
         let marker = sync ? nil : try unsyncedMarker()
@@ -1010,7 +941,7 @@ public final class FileBackend: StorageBackend, IndexRestoring, NonBlockingWrite
         return bytes
     }
 
-    /// Waits until every logged save's session file is written; the lock is then released unless
+    /// Waits until every logged record's session file is written; the lock is then released unless
     /// a transaction holds it.
     /// - Throws: the error of a session file write that failed.
     func settle() throws(StoreError) { try effects?.drain() }

@@ -104,7 +104,8 @@ struct FileIO: Sendable {
 }
 
 /// A test hook that makes chosen file-system calls of a ``FileBackend`` fail with a chosen
-/// `errno`, as a failing disk would (EIO, ENOSPC, EACCES, ...). Calls are counted per kind.
+/// `errno`, as a failing disk would (EIO, ENOSPC, EACCES, ...), or wait until released (to look
+/// at the store while a session file write is held back). Calls are counted per kind.
 package final class FaultInjector: Sendable {
     /// The kinds of call that can be failed.
     package enum Call: String, Sendable, CaseIterable {
@@ -118,9 +119,16 @@ package final class FaultInjector: Sendable {
         /// through first, the errno.
         var plannedOnPath: [(call: Call, suffix: String, skip: Int, errno: Int32)] = []
         var failures: [(Call, String)] = []
+        /// Calls that wait until ``release()``: the kind and the path's ending.
+        var holds: [(call: Call, suffix: String)] = []
+        /// How many calls wait at a hold.
+        var held = 0
     }
 
     private let state = Mutex(State())
+    /// Signalled when a call starts to wait at a hold and when the holds are released; changes
+    /// to `holds` and `held` are made with it locked, so no signal is missed.
+    private let holding = NSCondition()
 
     /// Creates an injector that fails nothing until told to.
     package init() {}
@@ -138,6 +146,24 @@ package final class FaultInjector: Sendable {
         state.withLock { $0.plannedOnPath.append((kind, suffix, n - 1, errno)) }
     }
 
+    /// Makes the calls of `kind` on a path ending in `suffix` wait until ``release()``.
+    package func hold(_ kind: Call, onPathEndingIn suffix: String) {
+        holding.withLock { state.withLock { $0.holds.append((kind, suffix)) } }
+    }
+
+    /// Waits until a call waits at a hold.
+    package func waitUntilHeld() {
+        holding.withLock { while state.withLock({ $0.held == 0 }) { holding.wait() } }
+    }
+
+    /// Lets the calls waiting at holds go on, and ends the holds.
+    package func release() {
+        holding.withLock {
+            state.withLock { $0.holds = [] }
+            holding.broadcast()
+        }
+    }
+
     /// How many calls of `kind` have been made.
     package func count(_ kind: Call) -> Int { state.withLock { $0.counts[kind] ?? 0 } }
 
@@ -145,6 +171,14 @@ package final class FaultInjector: Sendable {
     package var injected: [(Call, String)] { state.withLock { $0.failures } }
 
     func check(_ kind: Call, path: String) throws(StoreError) {
+        holding.withLock {
+            func isHeld() -> Bool { state.withLock { $0.holds.contains { $0.call == kind && path.hasSuffix($0.suffix) } } }
+            guard isHeld() else { return }
+            state.withLock { $0.held += 1 }
+            holding.broadcast()
+            while isHeld() { holding.wait() }
+            state.withLock { $0.held -= 1 }
+        }
         let failure: Int32? = state.withLock { state in
             let n = (state.counts[kind] ?? 0) + 1
             state.counts[kind] = n

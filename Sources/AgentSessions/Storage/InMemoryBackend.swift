@@ -69,5 +69,4 @@ public final class InMemoryBackend: StorageBackend, Sendable {
 
 extension InMemoryBackend: NonBlockingWrites {
     func beginWriteIfFree() throws(StoreError) -> [StorageChange]? { [] }
-    func writeWouldWait(_ mutations: [StorageMutation]) -> Bool { false }
 }

@@ -104,7 +104,8 @@ enum Journal {
     }
 
     /// Appends the encoding of `mutation` to `out` as a record of `generation`, flagged as not
-    /// yet applied, and as logged in buffered mode when `buffered`.
+    /// yet applied (an update, which changes no session file, as applied), and as logged in
+    /// buffered mode when `buffered`.
     static func encode(_ mutation: StorageMutation, buffered: Bool, generation: UInt64, into out: inout [UInt8]) {
         var header = ByteWriter()
         let kind: Kind
@@ -121,7 +122,8 @@ enum Journal {
         }
         var prefix = ByteWriter()
         prefix.u32(recordMagic)
-        prefix.u32((buffered ? bufferedFlag : 0) | UInt32(truncatingIfNeeded: generation & 0xFFFF) << generationTagShift)
+        let applied: UInt32 = kind == .update ? 1 : 0
+        prefix.u32(applied | (buffered ? bufferedFlag : 0) | UInt32(truncatingIfNeeded: generation & 0xFFFF) << generationTagShift)
         prefix.u32(kind.rawValue)
         prefix.u32(UInt32(header.bytes.count))
         prefix.u32(UInt32(payload.count))

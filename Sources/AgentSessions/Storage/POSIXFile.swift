@@ -64,6 +64,17 @@ enum POSIX {
         return (fd, Int(info.st_size))
     }
 
+    /// Checks, without opening it, that `path` is a regular file (a symbolic link is not
+    /// followed): what ``openFile(_:_:)`` would refuse is refused before anything depends on it.
+    /// - Throws: ``StoreError/unsafePath(path:reason:)`` when `path` is not a regular file;
+    ///   ``StoreError/storageFailure(path:operation:errno:)`` (`lstat`) when it cannot be told
+    ///   (`ENOENT` when it does not exist).
+    static func checkRegularFile(_ path: String) throws(StoreError) {
+        var info = stat()
+        guard lstat(path, &info) == 0 else { throw fail("lstat", path) }
+        guard info.st_mode & S_IFMT == S_IFREG else { throw notRegular(path) }
+    }
+
     private static func notRegular(_ path: String) -> StoreError {
         .unsafePath(path: path, reason: "it is not a regular file (a symbolic link, a directory, a FIFO, a socket or a device); move it away")
     }

@@ -6,8 +6,9 @@ import Glibc
 import Darwin
 #endif
 
-/// What applying a logged save needs, as a value the ``EffectQueue``'s thread can hold: the
-/// `sessions/` directory, the file calls, and the journal whose record it marks applied.
+/// What applying a logged record to the session files needs, as a value the ``EffectQueue``'s
+/// thread can hold: the `sessions/` directory, the file calls, and the journal whose record it
+/// marks applied.
 struct SessionFiles: Sendable {
     let io: FileIO
     /// The `sessions/` directory.
@@ -19,6 +20,9 @@ struct SessionFiles: Sendable {
 
     /// `sessions/<id>.jsonl`.
     func path(_ id: String) -> String { "\(directory)/\(id).jsonl" }
+
+    /// Where versions before the catalog kept a session's metadata (still read when rebuilding).
+    func legacyMetaPath(_ id: String) -> String { "\(directory)/\(id).meta.json" }
 
     /// Where `path` goes when it is quarantined in `quarantine`: `<quarantine>/<name>.<seconds since
     /// 1970>`, or, when something already has that name (a file of the same name quarantined in the
@@ -69,9 +73,43 @@ struct SessionFiles: Sendable {
         try io.pwriteAll(journalFD, [1], at: offset + Journal.appliedFlagOffset, path: journalPath)
     }
 
-    /// Writes a logged save's session file and marks its record applied.
-    func applySave(_ id: String, _ lines: [UInt8], record offset: Int) throws(StoreError) {
-        try write(id, lines)
+    /// Writes an appended session's lines at `offset`, the size the log says its file has: a
+    /// longer file first loses what follows (a torn or unacknowledged tail).
+    /// - Parameter lostWrites: the file may have lost writes the append builds on (a reboot after
+    ///   buffered writes): when it is shorter than `offset`, the lines go after its last complete
+    ///   line instead.
+    /// - Throws: ``StoreError/corrupted(path:reason:quarantinedAt:)`` when the file is shorter than
+    ///   `offset` (and not `lostWrites`); ``StoreError/unsafePath(path:reason:)`` when it is not a
+    ///   regular file; storage failures (`ENOENT` when it is missing).
+    func append(_ id: String, _ lines: [UInt8], at offset: Int, lostWrites: Bool = false) throws(StoreError) {
+        let path = path(id)
+        let (fd, size) = try POSIX.openFile(path, lostWrites ? O_RDWR : O_WRONLY)
+        defer { POSIX.close(fd) }
+        var at = offset
+        if size < offset {
+            guard lostWrites else {
+                throw .corrupted(path: path, reason: "file has \(size) bytes, the log expects \(offset)", quarantinedAt: nil)
+            }
+            at = try io.cutToCompleteLines(fd, path: path)
+        } else if size > offset {
+            try POSIX.truncate(fd, to: offset, path: path)
+        }
+        try io.pwriteAll(fd, lines, at: at, path: path)
+    }
+
+    /// Applies the logged record of `mutation` at `offset` to the session files, then marks it
+    /// applied: a save writes the file, an append extends it, a delete removes it (and any
+    /// legacy metadata file); an update has nothing to write.
+    /// - Parameter lostWrites: see ``append(_:_:at:lostWrites:)``.
+    func apply(_ mutation: StorageMutation, record offset: Int, lostWrites: Bool = false) throws(StoreError) {
+        switch mutation {
+        case .save(let m, let lines): try write(m.id, lines)
+        case .append(let m, let lines, let at): try append(m.id, lines, at: at, lostWrites: lostWrites)
+        case .update: break
+        case .delete(let id):
+            try POSIX.unlink(path(id))
+            try POSIX.unlink(legacyMetaPath(id))
+        }
         try markApplied(offset)
     }
 }

@@ -11,15 +11,6 @@ public enum StorageMutation: Sendable, Equatable {
     /// Remove the session.
     case delete(id: String)
 
-    /// Whether applying it writes to or removes a session file that already exists (an append
-    /// or a delete), so it must not overtake an earlier save of that session still being applied.
-    var changesFileInPlace: Bool {
-        switch self {
-        case .append, .delete: true
-        case .save, .update: false
-        }
-    }
-
     var id: String {
         switch self {
         case .save(let m, _), .append(let m, _, _), .update(let m): m.id
@@ -106,10 +97,6 @@ protocol NonBlockingWrites: StorageBackend {
     /// lock's release in ``FileBackend``'s file queue); otherwise `nil`, taking nothing.
     /// It is released with ``StorageBackend/abortWrite()``, without a checkpoint.
     func beginWriteIfFree() throws(StoreError) -> [StorageChange]?
-
-    /// Whether writing `mutations` in such a transaction would wait (for a session file still
-    /// queued); then the transaction is given up before anything is logged.
-    func writeWouldWait(_ mutations: [StorageMutation]) -> Bool
 }
 
 extension StorageBackend {

@@ -131,8 +131,8 @@ public final class SessionStore: Sendable {
         }
     }
 
-    /// Waits until every acknowledged save's session file is written (they are written just after
-    /// the save returns: `Docs/Architecture.md`, "A save"), for tests that look at the files.
+    /// Waits until the session files of every acknowledged write are written (they are written
+    /// just after the write returns: `Docs/Architecture.md`, "A save"), for tests that look at the files.
     package func settleFiles() async throws(StoreError) {
         try await read { (table) throws(StoreError) in try table.settleFiles() }
     }

@@ -130,7 +130,7 @@ final class SessionTable: Sendable {
         }
     }
 
-    /// Waits until the backend has written every logged save's session file.
+    /// Waits until the backend has written the session files of every logged record.
     func settleFiles() throws(StoreError) {
         try withOpenState { (_, backend) throws(StoreError) in try (backend as? FileBackend)?.settle() }
     }
@@ -155,14 +155,13 @@ final class SessionTable: Sendable {
 
     /// ``write(_:)`` if it can run now without waiting for anything: `nil`, having done nothing,
     /// when another thread holds the table, another process holds the store's write lock, a
-    /// checkpoint is due, the backend cannot take its write access without waiting, or the write
-    /// would wait for a session file still queued (``NonBlockingWrites/writeWouldWait(_:)``).
+    /// checkpoint is due, or the backend cannot take its write access without waiting.
     func writeIfFree<R: Sendable>(_ plan: Plan<R>) throws(StoreError) -> (result: R, ticket: DurabilityTicket?)? {
         let done = try withOpenStateIfAvailable { (state, backend) throws(StoreError) -> (result: R, ticket: DurabilityTicket?)? in
             guard let nonBlocking = backend as? any NonBlockingWrites else { return nil }
             // Released without a checkpoint: one that has become due is left to the next write that may wait.
             return try Self.transact(&state, backend, begin: { () throws(StoreError) in try nonBlocking.beginWriteIfFree() }, plan,
-                                     declining: nonBlocking.writeWouldWait, endWrite: { _ in backend.abortWrite() })
+                                     endWrite: { _ in backend.abortWrite() })
         }
         return done ?? nil
     }
@@ -177,11 +176,11 @@ final class SessionTable: Sendable {
     /// on this state; the store actor then crashes and its replacement rebuilds from disk.
     private static func transact<R>(
         _ state: inout State, _ backend: any StorageBackend, begin: () throws(StoreError) -> [StorageChange]?,
-        _ plan: Plan<R>, declining: ([StorageMutation]) -> Bool = { _ in false }, endWrite: (SessionIndex) throws(StoreError) -> Void
+        _ plan: Plan<R>, endWrite: (SessionIndex) throws(StoreError) -> Void
     ) throws(StoreError) -> (result: R, ticket: DurabilityTicket?)? {
         do throws(StoreError) {
             guard let changes = try begin() else { return nil }
-            return try transactOpen(&state, backend, changes: changes, plan, declining: declining, endWrite: endWrite)
+            return try transactOpen(&state, backend, changes: changes, plan, endWrite: endWrite)
         } catch {
             if error.leavesStateUnknown { state.close() }
             throw error
@@ -190,13 +189,12 @@ final class SessionTable: Sendable {
 
     private static func transactOpen<R>(
         _ state: inout State, _ backend: any StorageBackend, changes: [StorageChange], _ plan: Plan<R>,
-        declining: ([StorageMutation]) -> Bool, endWrite: (SessionIndex) throws(StoreError) -> Void
-    ) throws(StoreError) -> (result: R, ticket: DurabilityTicket?)? {
+        endWrite: (SessionIndex) throws(StoreError) -> Void
+    ) throws(StoreError) -> (result: R, ticket: DurabilityTicket?) {
         var released = false
         defer { if !released { backend.abortWrite() } }
         follow(changes, &state)
         let planned = try plan(state.index)
-        if declining(planned.mutations) { return nil }  // nothing logged; what was followed stays followed
         let ticket = planned.mutations.isEmpty ? nil : try backend.write(planned.mutations)
         for mutation in planned.mutations {
             switch mutation {

@@ -360,18 +360,23 @@ struct EffectQueueTests {
         queue.end()
     }
 
-    @Test("a save's lines are answered while its job is outstanding, the latest save's when there are two, and not after a failure")
+    @Test("a save's lines are answered while its job is outstanding: the latest save's, with the appends after it; not for appends alone, after a delete or after a failure")
     func pendingLines() throws {
         let files = LockFiles()
         let queue = EffectQueue(lockFD: files.ours, maxHold: .max)
         defer { queue.stop() }
         let gate = DispatchSemaphore(value: 0), ran = Ran()
         _ = try Self.begin(queue, files.ours)
-        try queue.enqueue(Self.gated("a", gate, ran), lines: [1])
-        try queue.enqueue(Self.gated("a", gate, ran), lines: [2])
-        try queue.enqueue(Self.gated("b", gate, ran))
+        try queue.enqueue(Self.gated("a", gate, ran), leaving: [1])
+        try queue.enqueue(Self.gated("a", gate, ran), leaving: [2])
+        try queue.enqueue(Self.gated("a", gate, ran), appending: [5, 6])
+        try queue.enqueue(Self.gated("b", gate, ran), appending: [7])
+        try queue.enqueue(Self.gated("c", gate, ran), leaving: [8])
+        try queue.enqueue(Self.gated("c", gate, ran), leaving: nil)  // a delete
+        try queue.enqueue(Self.gated("c", gate, ran), appending: [9])
         queue.end()
-        #expect(queue.pendingLines("a") == [2] && queue.pendingLines("b") == nil && queue.pendingLines("c") == nil)
+        #expect(queue.pendingLines("a") == [2, 5, 6])
+        #expect(queue.pendingLines("b") == nil && queue.pendingLines("c") == nil && queue.pendingLines("z") == nil)
         gate.signal()
         try queue.drain()
         #expect(queue.pendingLines("a") == nil, "the file holds them now")
@@ -381,8 +386,8 @@ struct EffectQueueTests {
         try queue.enqueue(("d", { () throws(StoreError) in
             failGate.wait()
             throw failure
-        }), lines: [3])
-        try queue.enqueue(Self.gated("e", DispatchSemaphore(value: 1), ran), lines: [4])
+        }), leaving: [3])
+        try queue.enqueue(Self.gated("e", DispatchSemaphore(value: 1), ran), leaving: [4])
         queue.end()
         #expect(queue.pendingLines("e") == [4])
         failGate.signal()

@@ -246,6 +246,77 @@ struct FileBackendTests {
         flock(lock, LOCK_UN)
     }
 
+    @Test("a load of a session whose append is still queued waits for its file; one whose lines the queue knows (a save, then appends) does not")
+    func loadsBehindQueuedFiles() throws {
+        let dir = TemporaryDirectory()
+        defer { dir.remove() }
+        let faults = FaultInjector()
+        let backend = FileBackend(directory: dir.path, durability: .buffered)
+        backend.faults = faults
+        _ = try backend.open()
+        let a0 = jsonLines(0..<2), a1 = jsonLines(2..<3)
+        try Self.write(backend, [.save(metadata("a", bytes: a0.count), lines: a0)])
+        // The file thread stops at the append's write to a.jsonl.
+        faults.hold(.write, onPathEndingIn: "/a.jsonl")
+        let a = metadata("a", bytes: a0.count + a1.count)
+        try Self.write(backend, [.append(a, lines: a1, offset: a0.count)], settle: false)
+        faults.waitUntilHeld()
+        // Queued behind it: a new session, saved, then appended to.
+        let b0 = jsonLines(5..<6), b1 = jsonLines(6..<8)
+        let b = metadata("b", bytes: b0.count + b1.count)
+        try Self.write(backend, [.save(metadata("b", bytes: b0.count), lines: b0), .append(b, lines: b1, offset: b0.count)], settle: false)
+        let watchdog = HoldRelease(faults, after: 10)
+        #expect(try backend.readMessages(b) == b0 + b1)
+        #expect(!watchdog.finish(), "the load of b waited for the held write")
+        let release = HoldRelease(faults, after: 0.1)
+        #expect(try backend.readMessages(a) == a0 + a1)
+        #expect(release.finish(), "the load of a returned before its append's file was written")
+        faults.release()  // (already, unless that failed)
+        try backend.settle()
+        #expect(FileManager.default.contents(atPath: dir.path + "/sessions/b.jsonl") == Data(b0 + b1))
+        try backend.close(index: [a, b])
+    }
+
+    @Test("past its threshold the log is not checkpointed while more than 64 files are queued (it would wait for them), until it reaches twice the threshold")
+    func checkpointWaitsForBacklog() throws {
+        let dir = TemporaryDirectory()
+        defer { dir.remove() }
+        let faults = FaultInjector()
+        let threshold = 64 << 10
+        let backend = FileBackend(directory: dir.path, durability: .buffered, checkpointThreshold: threshold)
+        backend.faults = faults
+        _ = try backend.open()
+        func generation() throws -> UInt64 {
+            let bytes = try #require(FileManager.default.contents(atPath: dir.path + "/journal"))
+            return try #require(try Journal.decodeHeader(Array(bytes))).generation
+        }
+        let first = try generation()
+        var records: [SessionMetadata] = []
+        func save(_ id: String, _ lines: [UInt8]) throws {
+            records.append(metadata(id, bytes: lines.count))
+            try Self.write(backend, [.save(records.last!, lines: lines)], index: records, settle: false)
+        }
+        faults.hold(.write, onPathEndingIn: "/s0.jsonl")
+        try save("s0", jsonLines(0..<1))
+        faults.waitUntilHeld()
+        for i in 1...70 { try save("s\(i)", jsonLines(0..<1)) }  // 71 files queued, a short log
+        let big = jsonLines(0..<1_000)
+        let watchdog = HoldRelease(faults, after: 10)
+        var i = 71
+        while try generation() == first, try Self.journalEnd(dir.path).end + 2 * big.count < 2 * threshold {
+            try save("s\(i)", big)
+            i += 1
+        }
+        #expect(try Self.journalEnd(dir.path).end >= threshold)
+        #expect(try generation() == first, "checkpointed past the threshold with \(i) files queued")
+        #expect(!watchdog.finish(), "a write waited for the held file")
+        faults.release()
+        try backend.settle()
+        try save("last", jsonLines(0..<1))  // past the threshold with nothing queued: checkpointed
+        #expect(try generation() == first + 1)
+        try backend.close(index: records)
+    }
+
     /// The header's published end and the journal's size.
     static func journalEnd(_ dir: String) throws -> (end: Int, size: Int) {
         let bytes = try #require(FileManager.default.contents(atPath: dir + "/journal"))
@@ -717,7 +788,7 @@ struct FileBackendTests {
         try reopened.close(index: records)
     }
 
-    @Test("an append whose file lost bytes it expects is reported, not papered over")
+    @Test("an append whose file lost bytes it expects is reported, not papered over: by the wait for its file and by the next write")
     func appendOnShortFile() throws {
         let dir = TemporaryDirectory()
         defer { dir.remove() }
@@ -725,12 +796,14 @@ struct FileBackendTests {
         let backend = FileBackend(directory: dir.path, durability: .buffered)
         _ = try backend.open()
         try Self.write(backend, [.save(metadata("a", bytes: lines.count), lines: lines)])
-        #expect(truncate(dir.path + "/sessions/a.jsonl", 3) == 0)
-        _ = try backend.beginWrite()
-        #expect(throws: StoreError.self) {
-            try backend.write([.append(metadata("a", bytes: lines.count + 8), lines: jsonLines(2..<3), offset: lines.count)])
-        }
-        backend.abortWrite()
+        let path = dir.path + "/sessions/a.jsonl"
+        #expect(truncate(path, 3) == 0)
+        // Logged and acknowledged: the file is extended after the write returns.
+        try Self.write(backend, [.append(metadata("a", bytes: lines.count + 8), lines: jsonLines(2..<3), offset: lines.count)], settle: false)
+        let short = StoreError.corrupted(path: path, reason: "file has 3 bytes, the log expects \(lines.count)", quarantinedAt: nil)
+        #expect(throws: short) { try backend.settle() }
+        #expect(throws: short) { _ = try backend.beginWrite() }
+        #expect(try Data(contentsOf: URL(fileURLWithPath: path)).count == 3, "the short file was written over")
     }
 
     @Test("a store written by an unknown format version is refused")
@@ -804,4 +877,30 @@ struct ReadOnlyStoreTests {
         }
     }
     #endif
+}
+
+/// Lets a ``FaultInjector``'s held calls go after `seconds`, on a thread of its own, unless
+/// ``finish()`` comes first; ``finish()`` tells whether it did. A backend that must not wait for a
+/// held call then fails its test instead of hanging it; one that must wait is let go.
+final class HoldRelease: Sendable {
+    private let finished = DispatchSemaphore(value: 0)
+    private let exited = DispatchSemaphore(value: 0)
+    private let released = Mutex(false)
+
+    init(_ faults: FaultInjector, after seconds: Double) {
+        Thread { [self] in
+            if finished.wait(timeout: .now() + seconds) == .timedOut {
+                released.withLock { $0 = true }
+                faults.release()
+            }
+            exited.signal()
+        }.start()
+    }
+
+    /// Stops the timer (call once); returns whether it had let the held calls go.
+    func finish() -> Bool {
+        finished.signal()
+        exited.wait()
+        return released.withLock { $0 }
+    }
 }
