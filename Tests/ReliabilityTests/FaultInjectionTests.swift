@@ -69,6 +69,37 @@ struct FaultInjectionTests {
         }
     }
 
+    @Test("a logged append whose file became unwritable after a failed write does not stop the store from opening: the session goes to quarantine")
+    func unwritableFileAtRecovery() async throws {
+        let directory = NSTemporaryDirectory() + "agent-sessions-fault-\(UUID().uuidString)"
+        defer { try? FileManager.default.removeItem(atPath: directory) }
+        let faults = FaultInjector()
+        let store = try await Self.start(directory, faults)
+        var events = store.events.makeAsyncIterator()
+        for i in 0..<2 { try await store.saveSession("s\(i)", messages: [writerMessage("s\(i)", 0)]) }
+        try await store.settleFiles()
+        // The append is logged; its file write fails on the file thread, and then the file
+        // cannot be written at all (another user's, or immutable), so the restart cannot apply it.
+        faults.fail(.write, onPathEndingIn: "/s0.jsonl", errno: EIO)
+        try await store.appendMessages("s0", [writerMessage("s0", 1)])
+        await #expect(throws: StoreError.self) { try await store.settleFiles() }
+        let unwritable = try #require(Unwritable(directory + "/sessions/s0.jsonl"), "cannot make a file unwritable here")
+        defer { unwritable.restore() }
+        await #expect(throws: StoreError.self) { try await store.saveSession("next", messages: []) }
+        var restarted = false
+        while let event = await events.next() {
+            if case .childRestarted(id: "store", _) = event { restarted = true; break }
+        }
+        #expect(restarted)
+        await #expect(throws: StoreError.notFound(id: "s0")) { _ = try await store.loadSession("s0") }
+        #expect(try await store.loadSession("s1").messages == [writerMessage("s1", 0)])
+        try await store.saveSession("after", messages: [writerMessage("after", 0)])
+        let quarantined = try FileManager.default.contentsOfDirectory(atPath: directory + "/quarantine")
+        #expect(quarantined.contains { $0.hasPrefix("s0.jsonl.logged.") }, "the logged lines are kept: \(quarantined)")
+        unwritable.restore()
+        await store.shutdown()
+    }
+
     /// Saves five sessions and appends to one, arms `fault`, runs `failing` (which saves `id`, or
     /// appends to it when `appending`, and returns the error it saw), then checks the error, the
     /// restart, and that every acknowledged write is intact (the failed write too when it was

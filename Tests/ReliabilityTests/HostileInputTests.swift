@@ -581,7 +581,7 @@ struct HostileInputTests {
         await fixture.close()
     }
 
-    @Test("an append to a session whose file was removed behind the store's back is refused before anything is logged")
+    @Test("an append to a session whose file was removed behind the store's back is refused (not_found) before anything is logged")
     func appendToRemovedFile() async throws {
         let fixture = try await HostileStore()
         let store = fixture.store
@@ -589,11 +589,29 @@ struct HostileInputTests {
         let path = fixture.directory + "/sessions/keep-1.jsonl"
         try FileManager.default.removeItem(atPath: path)
         let before = treeDigest(fixture.directory)
-        let error = await expectStoreError("storage_failure", "append") { try await store.appendMessages("keep-1", [userLine("lost?")]) }
-        #expect(error == .storageFailure(path: path, operation: "lstat", errno: ENOENT))
+        let error = await expectStoreError("not_found", "append") { try await store.appendMessages("keep-1", [userLine("lost?")]) }
+        #expect(error == .notFound(id: "keep-1"), "as a load that reads the file says")
         #expect(treeChanges(before, treeDigest(fixture.directory)).isEmpty, "the refused append changed files")
         #expect(try await store.loadSession("keep-2") == fixture.kept[1])
         try await store.appendMessages("keep-2", [userLine("still taking writes")])
+        await fixture.close()
+    }
+
+    @Test("an append to a session file this process may not write is refused (read_only) before anything is logged")
+    func appendToUnwritableFile() async throws {
+        let fixture = try await HostileStore()
+        let store = fixture.store
+        let path = fixture.directory + "/sessions/keep-1.jsonl"
+        let unwritable = try #require(Unwritable(path), "cannot make a file unwritable here")
+        defer { unwritable.restore() }
+        let before = treeDigest(fixture.directory)
+        let error = await expectStoreError("read_only", "append") { try await store.appendMessages("keep-1", [userLine("denied?")]) }
+        #expect(error == .readOnly(path: path))
+        #expect(treeChanges(before, treeDigest(fixture.directory)).isEmpty, "the refused append changed files")
+        #expect(try await store.loadSession("keep-1") == fixture.kept[0])
+        unwritable.restore()
+        try await store.appendMessages("keep-1", [userLine("allowed")])
+        #expect(try await store.loadSession("keep-1").messages == fixture.kept[0].messages + [userLine("allowed")])
         await fixture.close()
     }
 

@@ -26,9 +26,8 @@ final class EffectQueue: @unchecked Sendable {
     private var state: EffectQueueState<Job>
     private var stopping = false
     private var workerRunning = false
-    /// The lines the outstanding jobs of a session leave in its file, where they are known (its
-    /// latest outstanding job is a save, or appends after one).
-    private var lines: [String: [UInt8]] = [:]
+    /// What the outstanding jobs of a session leave in its file, where the queue knows it.
+    private var lines: [String: Pending] = [:]
     private let lockFD: Int32
     /// Whether another process waits for the lock (asked when it has been held for `maxHold`).
     private let othersWaiting: @Sendable () -> Bool
@@ -38,7 +37,7 @@ final class EffectQueue: @unchecked Sendable {
 
     /// - Parameters:
     ///   - lockFD: the store's `lock` file, which the worker unlocks when it has applied the last job.
-    ///   - capacity: the most outstanding jobs before ``enqueue(_:)`` waits. The default is large:
+    ///   - capacity: the most outstanding jobs before ``enqueue(_:leaving:)`` waits. The default is large:
     ///     the jobs' lines are those of the log's current generation, which a checkpoint drains.
     ///   - maxHold: how long (nanoseconds) a stream of writes keeps the lock before a transaction
     ///     asks `othersWaiting`, and waits for the lock to be released if it answers true.
@@ -113,26 +112,36 @@ final class EffectQueue: @unchecked Sendable {
         }
     }
 
-    /// Queues `job` (inside a transaction), first waiting while the queue is full.
+    /// Queues `job` (inside a transaction), first waiting while the queue is full. Once a job has
+    /// failed, `job` is not queued but counted as dropped (``waitUntilApplied(_:)`` throws for its
+    /// session): its record is logged, and the restart that the failure causes applies it. So a
+    /// write whose records are logged is not failed by another session's file.
     /// - Parameter lines: the session's lines once `job` has run (`nil`: unknown, or no file), for
     ///   ``pendingLines(_:)`` meanwhile.
-    /// - Throws: a failed job's error (then `job` is not queued).
-    func enqueue(_ job: Job, leaving lines: [UInt8]? = nil) throws(StoreError) {
-        try enqueue(job) { $0 = lines }
+    func enqueue(_ job: Job, leaving lines: [UInt8]? = nil) {
+        enqueue(job) { pending, _ in pending = lines.map { Pending(from: 0, bytes: $0) } }
     }
 
-    /// Queues `job`, which appends `lines` to its session's file, as ``enqueue(_:leaving:)`` does:
-    /// a session whose pending lines are known keeps them, followed by `lines`.
-    func enqueue(_ job: Job, appending lines: [UInt8]) throws(StoreError) {
-        try enqueue(job) { $0?.append(contentsOf: lines) }
+    /// Queues `job`, which appends `lines` at `offset` of its session's file, as
+    /// ``enqueue(_:leaving:)`` does. The pending lines of a session with outstanding jobs are
+    /// extended; one with none gets `lines` after the file's first `offset` bytes.
+    func enqueue(_ job: Job, appending lines: [UInt8], at offset: Int) {
+        enqueue(job) { pending, outstanding in
+            if pending != nil {
+                pending!.bytes.append(contentsOf: lines)  // in place: the dictionary's own copy
+            } else if !outstanding {
+                pending = Pending(from: offset, bytes: lines)
+            }
+        }
     }
 
-    private func enqueue(_ job: Job, updatingLines update: (inout [UInt8]?) -> Void) throws(StoreError) {
-        try locked { () throws(StoreError) in
-            if let failure = state.failure { throw failure }
-            try wait { !state.isFull }
+    /// - Parameter update: changes the session's pending lines; it is told whether the session
+    ///   had jobs outstanding before `job`.
+    private func enqueue(_ job: Job, updatingLines update: (inout Pending?, Bool) -> Void) {
+        locked {
+            while state.isFull && state.failure == nil { waitForWorker() }
+            update(&self.lines[job.id], state.isOutstanding(job.id))
             let wake = state.enqueue(job, id: job.id)
-            update(&self.lines[job.id])
             if !workerRunning {
                 workerRunning = true
                 let worker = Thread { [self] in work() }
@@ -150,9 +159,17 @@ final class EffectQueue: @unchecked Sendable {
     /// The jobs queued or running.
     var outstanding: Int { locked { state.outstanding } }
 
-    /// The lines the outstanding jobs of session `id` leave in its file, if it has any and they
-    /// were given to ``enqueue(_:lines:)``; `nil` after a job has failed.
-    func pendingLines(_ id: String) -> [UInt8]? {
+    /// What the outstanding jobs of a session leave in its file, where the queue knows it: the
+    /// file's first `from` bytes as they are (0 after a save), then `bytes`.
+    struct Pending: Equatable {
+        var from: Int
+        var bytes: [UInt8]
+    }
+
+    /// What the outstanding jobs of session `id` leave in its file, if it has jobs outstanding
+    /// and the queue knows (a save, and appends after it; appends to a file written before);
+    /// `nil` after a job has failed.
+    func pendingLines(_ id: String) -> Pending? {
         locked { state.failure == nil ? lines[id] : nil }
     }
 

@@ -116,9 +116,14 @@ struct EffectQueueState<Job> {
 
     /// Adds a job for session `id` (call inside a transaction). Returns true when the worker
     /// must be woken: it is asleep (a lingering or busy worker looks at the queue by itself).
+    /// After a failure the job is not added but `id` counts as dropped.
     @discardableResult
     mutating func enqueue(_ job: Job, id: String) -> Bool {
         precondition(inTransaction)
+        guard failure == nil else {
+            dropped.insert(id)
+            return false
+        }
         queued.append(job)
         outstandingByID[id, default: 0] += 1
         outstanding += 1

@@ -68,7 +68,7 @@ public final class FileBackend: StorageBackend, IndexRestoring, NonBlockingWrite
     /// published end with ours without a system call. `nil` if the mapping failed (then it reads).
     private var mappedHeader: UnsafeRawPointer?
     private var locked = false
-    /// Writes saved sessions' files after their records are logged; created at open.
+    /// Writes the session files of logged records, after the writes return; created at open.
     private var effects: EffectQueue?
     /// Ids changed since the last checkpoint, with their latest metadata (`nil`: deleted).
     private var dirty: [String: SessionMetadata?] = [:]
@@ -631,10 +631,10 @@ public final class FileBackend: StorageBackend, IndexRestoring, NonBlockingWrite
         for (mutation, start) in zip(mutations, starts) {
             let job: EffectQueue.Job = (mutation.id, { () throws(StoreError) in try files.apply(mutation, record: start) })
             switch mutation {
-            case .save(_, let lines): try effects.enqueue(job, leaving: lines)
-            case .append(_, let lines, _): try effects.enqueue(job, appending: lines)
+            case .save(_, let lines): effects.enqueue(job, leaving: lines)
+            case .append(_, let lines, let offset): effects.enqueue(job, appending: lines, at: offset)
             case .update: break  // logged applied: it changes no file
-            case .delete: try effects.enqueue(job, leaving: nil)
+            case .delete: effects.enqueue(job, leaving: nil)
             }
             markDirty(mutation)
         }
@@ -782,7 +782,7 @@ public final class FileBackend: StorageBackend, IndexRestoring, NonBlockingWrite
         } catch {
             switch error {
             case .corrupted, .unsafePath: break
-            case .storageFailure(_, _, let code) where [ELOOP, ENOTDIR, EISDIR, ENOENT].contains(code): break
+            case .storageFailure(_, _, let code) where [ELOOP, ENOTDIR, EISDIR, ENOENT, EACCES, EPERM].contains(code): break
             default: throw error
             }
             let id = record.mutation.id
@@ -804,19 +804,26 @@ public final class FileBackend: StorageBackend, IndexRestoring, NonBlockingWrite
         }
     }
 
-    /// Refuses, before anything is logged, an append whose session file is not a regular file (a
-    /// symbolic link planted in the store, a directory, a FIFO) or is missing: its queued effect
-    /// would fail after the append was acknowledged. A session saved or deleted earlier in the
-    /// batch, or whose file effects are still queued, is not checked: its file is what those will
-    /// leave (and the queued append's own open refuses the same, failing the queue).
+    /// Refuses, before anything is logged, an append whose session file the queued append could
+    /// not write, which would fail the queue after the append was acknowledged
+    /// (``POSIX/checkWritableFile(_:)``): one that is not a regular file (a symbolic link planted
+    /// in the store, a directory, a FIFO: `unsafe_path`), that this process may not write
+    /// (`read_only`), or that is missing (`not_found`, as a load of it says). A session saved or
+    /// deleted earlier in the batch, or whose files are still queued, is not checked: its file is
+    /// what those will leave (and the queued append's own open refuses the same, failing the queue).
     private func checkAppendTargets(_ mutations: [StorageMutation], _ effects: EffectQueue) throws(StoreError) {
-        var settled: Set<String> = []  // checked, or left by an earlier mutation of the batch
+        var settled: Set<String> = []  // checked, or left by a save or delete earlier in the batch
         for mutation in mutations {
-            guard case .append(let m, _, _) = mutation, settled.insert(m.id).inserted, !effects.isOutstanding(m.id) else {
-                settled.insert(mutation.id)
-                continue
+            switch mutation {
+            case .append(let m, _, _):
+                guard settled.insert(m.id).inserted, !effects.isOutstanding(m.id) else { continue }
+                do { try POSIX.checkWritableFile(sessionPath(m.id)) } catch {
+                    if case .storageFailure(_, _, ENOENT) = error { throw .notFound(id: m.id) }
+                    throw error
+                }
+            case .save, .delete: settled.insert(mutation.id)
+            case .update: break
             }
-            try POSIX.checkRegularFile(sessionPath(m.id))
         }
     }
 
@@ -920,12 +927,20 @@ public final class FileBackend: StorageBackend, IndexRestoring, NonBlockingWrite
         try Journal.decodeHeader(io.pread(journalFD, count: Journal.headerSize, at: 0, path: journalPath))
     }
 
-    /// Reads the first `metadata.byteSize` bytes of the session file, or the lines of its save
-    /// if the file is still queued.
+    /// Reads the first `metadata.byteSize` bytes of the session file. While its file is still
+    /// queued: the lines of its save (and appends after it), or the file's bytes before the queued
+    /// appends and their lines; else (the queue does not know them) it waits for the file.
     public func readMessages(_ metadata: SessionMetadata) throws(StoreError) -> [UInt8] {
-        // A save whose file is still to be written: its lines are what the file will hold.
-        if let lines = effects?.pendingLines(metadata.id), lines.count == metadata.byteSize { return lines }
+        if let pending = effects?.pendingLines(metadata.id), pending.from + pending.bytes.count == metadata.byteSize {
+            // Bytes before `from` are not touched by the queued jobs.
+            return pending.from == 0 ? pending.bytes : try readFile(metadata, count: pending.from) + pending.bytes
+        }
         try effects?.waitUntilApplied(CollectionOfOne(metadata.id))
+        return try readFile(metadata, count: metadata.byteSize)
+    }
+
+    /// The first `count` bytes of the session file of `metadata`, which must be complete lines.
+    private func readFile(_ metadata: SessionMetadata, count: Int) throws(StoreError) -> [UInt8] {
         let path = sessionPath(metadata.id)
         let fd: Int32
         do { fd = try POSIX.openFile(path, O_RDONLY).fd } catch {
@@ -933,10 +948,9 @@ public final class FileBackend: StorageBackend, IndexRestoring, NonBlockingWrite
             throw error
         }
         defer { POSIX.close(fd) }
-        let bytes = try io.pread(fd, count: metadata.byteSize, at: 0, path: path)
-        guard bytes.count == metadata.byteSize, bytes.last.map({ $0 == UInt8(ascii: "\n") }) ?? true else {
-            throw .corrupted(path: path, reason: "expected \(metadata.byteSize) bytes ending in a newline, found \(bytes.count)",
-                             quarantinedAt: nil)
+        let bytes = try io.pread(fd, count: count, at: 0, path: path)
+        guard bytes.count == count, bytes.last.map({ $0 == UInt8(ascii: "\n") }) ?? true else {
+            throw .corrupted(path: path, reason: "expected \(count) bytes ending in a newline, found \(bytes.count)", quarantinedAt: nil)
         }
         return bytes
     }

@@ -151,9 +151,15 @@ package final class FaultInjector: Sendable {
         holding.withLock { state.withLock { $0.holds.append((kind, suffix)) } }
     }
 
-    /// Waits until a call waits at a hold.
-    package func waitUntilHeld() {
-        holding.withLock { while state.withLock({ $0.held == 0 }) { holding.wait() } }
+    /// Waits (at most `seconds`) until a call waits at a hold; returns whether one does.
+    package func waitUntilHeld(seconds: Double = 10) -> Bool {
+        let deadline = Date(timeIntervalSinceNow: seconds)
+        return holding.withLock {
+            while state.withLock({ $0.held == 0 }) {
+                if !holding.wait(until: deadline) { return state.withLock { $0.held > 0 } }
+            }
+            return true
+        }
     }
 
     /// Lets the calls waiting at holds go on, and ends the holds.

@@ -65,14 +65,20 @@ enum POSIX {
     }
 
     /// Checks, without opening it, that `path` is a regular file (a symbolic link is not
-    /// followed): what ``openFile(_:_:)`` would refuse is refused before anything depends on it.
+    /// followed) that this process may write: what opening it for writing with
+    /// ``openFile(_:_:)`` would refuse is refused before anything depends on it.
     /// - Throws: ``StoreError/unsafePath(path:reason:)`` when `path` is not a regular file;
-    ///   ``StoreError/storageFailure(path:operation:errno:)`` (`lstat`) when it cannot be told
-    ///   (`ENOENT` when it does not exist).
-    static func checkRegularFile(_ path: String) throws(StoreError) {
+    ///   ``StoreError/readOnly(path:)`` when it may not be written (permissions, an immutable
+    ///   file, a read-only file system); ``StoreError/storageFailure(path:operation:errno:)``
+    ///   otherwise (`lstat` with `ENOENT` when it does not exist).
+    static func checkWritableFile(_ path: String) throws(StoreError) {
         var info = stat()
         guard lstat(path, &info) == 0 else { throw fail("lstat", path) }
         guard info.st_mode & S_IFMT == S_IFREG else { throw notRegular(path) }
+        guard faccessat(AT_FDCWD, path, W_OK, AT_EACCESS) == 0 else {
+            if [EACCES, EPERM, EROFS].contains(errno) { throw .readOnly(path: path) }
+            throw fail("faccessat", path)
+        }
     }
 
     private static func notRegular(_ path: String) -> StoreError {

@@ -23,7 +23,8 @@ public enum StoreError: Error, Sendable, Equatable, CustomStringConvertible {
     /// A path inside the store is not what the store wrote there (a symbolic link, a directory);
     /// nothing was written. Move the offending entry away.
     case unsafePath(path: String, reason: String)
-    /// The store directory is read-only for this process or another process holds it in a way that excludes us.
+    /// The store directory, or a file in it, is read-only for this process, or another process
+    /// holds the store in a way that excludes us.
     case readOnly(path: String)
     /// The store directory was written by a newer, unknown format version.
     case unsupportedFormat(path: String, found: String)
@@ -74,7 +75,7 @@ public enum StoreError: Error, Sendable, Equatable, CustomStringConvertible {
         case .unsafePath(let path, let reason):
             "unsafe_path: \(path): \(reason); nothing was written"
         case .readOnly(let path):
-            "read_only: the store at \(path) cannot be written by this process; check its permissions"
+            "read_only: \(path) cannot be written by this process; check its permissions"
         case .unsupportedFormat(let path, let found):
             "unsupported_format: \(path) has format \(found), which this version cannot read; upgrade AgentSessions"
         case .invalidArchive(let path, let line, let reason):

@@ -246,7 +246,7 @@ struct FileBackendTests {
         flock(lock, LOCK_UN)
     }
 
-    @Test("a load of a session whose append is still queued waits for its file; one whose lines the queue knows (a save, then appends) does not")
+    @Test("a load of a session whose files are still queued does not wait for them: a save's lines and the appends after it, or the file's bytes before the queued appends and theirs")
     func loadsBehindQueuedFiles() throws {
         let dir = TemporaryDirectory()
         defer { dir.remove() }
@@ -254,27 +254,31 @@ struct FileBackendTests {
         let backend = FileBackend(directory: dir.path, durability: .buffered)
         backend.faults = faults
         _ = try backend.open()
-        let a0 = jsonLines(0..<2), a1 = jsonLines(2..<3)
+        let a0 = jsonLines(0..<2), a1 = jsonLines(2..<3), a2 = jsonLines(3..<5)
         try Self.write(backend, [.save(metadata("a", bytes: a0.count), lines: a0)])
-        // The file thread stops at the append's write to a.jsonl.
+        // The file thread stops at the first append's write to a.jsonl.
         faults.hold(.write, onPathEndingIn: "/a.jsonl")
-        let a = metadata("a", bytes: a0.count + a1.count)
-        try Self.write(backend, [.append(a, lines: a1, offset: a0.count)], settle: false)
-        faults.waitUntilHeld()
-        // Queued behind it: a new session, saved, then appended to.
+        defer {
+            faults.release()
+            try? backend.close(index: [])
+        }
+        try Self.write(backend, [.append(metadata("a", bytes: a0.count + a1.count), lines: a1, offset: a0.count)], settle: false)
+        try #require(faults.waitUntilHeld())
+        let a = metadata("a", bytes: a0.count + a1.count + a2.count)
+        try Self.write(backend, [.append(a, lines: a2, offset: a0.count + a1.count)], settle: false)
+        // Queued behind them: a new session, saved, then appended to.
         let b0 = jsonLines(5..<6), b1 = jsonLines(6..<8)
         let b = metadata("b", bytes: b0.count + b1.count)
         try Self.write(backend, [.save(metadata("b", bytes: b0.count), lines: b0), .append(b, lines: b1, offset: b0.count)], settle: false)
         let watchdog = HoldRelease(faults, after: 10)
         #expect(try backend.readMessages(b) == b0 + b1)
-        #expect(!watchdog.finish(), "the load of b waited for the held write")
-        let release = HoldRelease(faults, after: 0.1)
-        #expect(try backend.readMessages(a) == a0 + a1)
-        #expect(release.finish(), "the load of a returned before its append's file was written")
-        faults.release()  // (already, unless that failed)
+        #expect(try backend.readMessages(a) == a0 + a1 + a2)
+        #expect(!watchdog.finish(), "a load waited for the held write")
+        #expect(FileManager.default.contents(atPath: dir.path + "/sessions/a.jsonl") == Data(a0), "the appends' file write was not held")
+        faults.release()
         try backend.settle()
+        #expect(FileManager.default.contents(atPath: dir.path + "/sessions/a.jsonl") == Data(a0 + a1 + a2))
         #expect(FileManager.default.contents(atPath: dir.path + "/sessions/b.jsonl") == Data(b0 + b1))
-        try backend.close(index: [a, b])
     }
 
     @Test("past its threshold the log is not checkpointed while more than 64 files are queued (it would wait for them), until it reaches twice the threshold")
@@ -291,30 +295,37 @@ struct FileBackendTests {
             return try #require(try Journal.decodeHeader(Array(bytes))).generation
         }
         let first = try generation()
-        var records: [SessionMetadata] = []
-        func save(_ id: String, _ lines: [UInt8]) throws {
-            records.append(metadata(id, bytes: lines.count))
-            try Self.write(backend, [.save(records.last!, lines: lines)], index: records, settle: false)
+        var records: [String: SessionMetadata] = [:]
+        func write(_ mutation: StorageMutation, _ metadata: SessionMetadata) throws {
+            records[metadata.id] = metadata
+            try Self.write(backend, [mutation], index: Array(records.values), settle: false)
         }
         faults.hold(.write, onPathEndingIn: "/s0.jsonl")
-        try save("s0", jsonLines(0..<1))
-        faults.waitUntilHeld()
-        for i in 1...70 { try save("s\(i)", jsonLines(0..<1)) }  // 71 files queued, a short log
+        defer {
+            faults.release()
+            try? backend.close(index: Array(records.values))
+        }
+        let line = jsonLines(0..<1)
+        try write(.save(metadata("s0", bytes: line.count), lines: line), metadata("s0", bytes: line.count))
+        try #require(faults.waitUntilHeld())
+        for i in 1...70 {  // 71 files queued (appends count), a short log
+            let m = metadata("s0", bytes: (i + 1) * line.count)
+            try write(.append(m, lines: line, offset: i * line.count), m)
+        }
         let big = jsonLines(0..<1_000)
         let watchdog = HoldRelease(faults, after: 10)
-        var i = 71
+        var i = 1
         while try generation() == first, try Self.journalEnd(dir.path).end + 2 * big.count < 2 * threshold {
-            try save("s\(i)", big)
+            try write(.save(metadata("s\(i)", bytes: big.count), lines: big), metadata("s\(i)", bytes: big.count))
             i += 1
         }
         #expect(try Self.journalEnd(dir.path).end >= threshold)
-        #expect(try generation() == first, "checkpointed past the threshold with \(i) files queued")
+        #expect(try generation() == first, "checkpointed past the threshold with \(70 + i) files queued")
         #expect(!watchdog.finish(), "a write waited for the held file")
         faults.release()
         try backend.settle()
-        try save("last", jsonLines(0..<1))  // past the threshold with nothing queued: checkpointed
-        #expect(try generation() == first + 1)
-        try backend.close(index: records)
+        try write(.save(metadata("last", bytes: line.count), lines: line), metadata("last", bytes: line.count))
+        #expect(try generation() == first + 1, "not checkpointed past the threshold with nothing queued")
     }
 
     /// The header's published end and the journal's size.
