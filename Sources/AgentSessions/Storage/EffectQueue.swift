@@ -9,10 +9,10 @@ import Foundation
 /// `sessions/<id>.jsonl` (creating, replacing, extending or removing it, then marking the record
 /// applied) can overlap the next operation. ``EffectQueueState`` decides when the lock is
 /// released; this class runs the jobs and lets callers wait for them:
-/// - a load of a session with outstanding jobs is answered from the lines they leave when those
-///   are known (a save, and appends after it: ``pendingLines(_:)``), else it waits for them
-///   (``waitUntilApplied(_:)``, behind the jobs queued before); a checkpoint and a close wait
-///   for all of them (``drain()``);
+/// - a load of a session with outstanding jobs is answered from what they leave
+///   (``pendingLines(_:)``: a save's lines and the appends after it, or the appends to a file
+///   written before); it waits for them (``waitUntilApplied(_:)``, behind the jobs queued before)
+///   only where the queue cannot tell; a checkpoint and a close wait for all of them (``drain()``);
 /// - a job that fails stops the queue: its error is thrown by the next write transaction, by a
 ///   drain, and by a wait for a session whose file it left unwritten, so the store actor
 ///   restarts and its replacement applies the records from the log; reads of other sessions go on.
@@ -127,11 +127,8 @@ final class EffectQueue: @unchecked Sendable {
     /// extended; one with none gets `lines` after the file's first `offset` bytes.
     func enqueue(_ job: Job, appending lines: [UInt8], at offset: Int) {
         enqueue(job) { pending, outstanding in
-            if pending != nil {
-                pending!.bytes.append(contentsOf: lines)  // in place: the dictionary's own copy
-            } else if !outstanding {
-                pending = Pending(from: offset, bytes: lines)
-            }
+            if pending == nil, !outstanding { pending = Pending(from: offset, bytes: []) }
+            pending?.bytes.append(contentsOf: lines)  // in place: the dictionary's own copy
         }
     }
 

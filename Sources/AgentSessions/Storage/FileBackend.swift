@@ -812,17 +812,16 @@ public final class FileBackend: StorageBackend, IndexRestoring, NonBlockingWrite
     /// deleted earlier in the batch, or whose files are still queued, is not checked: its file is
     /// what those will leave (and the queued append's own open refuses the same, failing the queue).
     private func checkAppendTargets(_ mutations: [StorageMutation], _ effects: EffectQueue) throws(StoreError) {
-        var settled: Set<String> = []  // checked, or left by a save or delete earlier in the batch
+        var replaced: Set<String> = []  // saved or deleted earlier in the batch
         for mutation in mutations {
             switch mutation {
-            case .append(let m, _, _):
-                guard settled.insert(m.id).inserted, !effects.isOutstanding(m.id) else { continue }
+            case .append(let m, _, _) where !replaced.contains(m.id) && !effects.isOutstanding(m.id):
                 do { try POSIX.checkWritableFile(sessionPath(m.id)) } catch {
                     if case .storageFailure(_, _, ENOENT) = error { throw .notFound(id: m.id) }
                     throw error
                 }
-            case .save, .delete: settled.insert(mutation.id)
-            case .update: break
+            case .save, .delete: replaced.insert(mutation.id)
+            case .append, .update: break
             }
         }
     }

@@ -76,8 +76,9 @@ enum POSIX {
         guard lstat(path, &info) == 0 else { throw fail("lstat", path) }
         guard info.st_mode & S_IFMT == S_IFREG else { throw notRegular(path) }
         guard faccessat(AT_FDCWD, path, W_OK, AT_EACCESS) == 0 else {
-            if [EACCES, EPERM, EROFS].contains(errno) { throw .readOnly(path: path) }
-            throw fail("faccessat", path)
+            let code = errno
+            if [EACCES, EPERM, EROFS].contains(code) { throw .readOnly(path: path) }
+            throw .storageFailure(path: path, operation: "faccessat", errno: code)
         }
     }
 
