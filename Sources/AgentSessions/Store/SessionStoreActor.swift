@@ -73,7 +73,7 @@ public actor SessionStoreActor: SupervisedChild {
     func commit<W: StoreWrite>(_ write: W) async throws(StoreError) -> W.Result {
         queuedWrites.add(1, ordering: .relaxed)
         while true {
-            if let result = try await commit(write.plan(self)) { return result }
+            if let result = try await commit(try write.plan(self)) { return result }
         }
     }
 
@@ -84,7 +84,7 @@ public actor SessionStoreActor: SupervisedChild {
     nonisolated func commitIfFree<W: StoreWrite>(_ write: W) async throws(StoreError) -> W.Result? {
         guard write.runsOnCaller else { return nil }
         while true {
-            let plan = write.plan(self)
+            let plan = try write.plan(self)
             guard let outcome = try transaction({ () throws(StoreError) in try table.writeIfFree(plan) }) else { return nil }
             try await waitDurable(outcome.ticket, syncHereIfIdle: true)
             if let result = outcome.result { return result }
@@ -141,6 +141,8 @@ public actor SessionStoreActor: SupervisedChild {
     /// Turn counts add up. When a `result` is appended, the cost is recomputed as the sum of each
     /// agent process's last result (see `SessionCost`), so a resumed session adds its new run's cost.
     /// - Throws: ``StoreError/notFound(id:)`` when the session does not exist; storage errors as for save.
+    ///   Appending a `result` reads the stored messages first: when they cannot be read (for
+    ///   example ``StoreError/corrupted(path:reason:quarantinedAt:)``), that error, with nothing written.
     public func appendMessages(_ id: String, _ messages: [Message], at: Date? = nil) async throws(StoreError) -> SessionMetadata {
         try await commit(PreparedAppend(id, messages: messages, at: at))
     }
@@ -223,7 +225,8 @@ protocol StoreWrite: Sendable {
     /// The transaction: what to write given the index at the time, on `store`'s table and clock.
     /// Its result is `nil` (and it writes nothing) when the state the plan was made from changed
     /// before the transaction: the write is then planned again.
-    func plan(_ store: SessionStoreActor) -> SessionTable.Plan<Result?>
+    /// - Throws: what reading the state the plan needs found (before anything is written).
+    func plan(_ store: SessionStoreActor) throws(StoreError) -> SessionTable.Plan<Result?>
     /// Whether the write may run on the caller's thread (small writes); large ones go to the actor.
     var runsOnCaller: Bool { get }
 }
@@ -342,13 +345,20 @@ struct PreparedAppend: StoreWrite {
 
     var runsOnCaller: Bool { lines.count <= Self.callerWriteLimit }
 
-    func plan(_ store: SessionStoreActor) -> SessionTable.Plan<SessionMetadata?> {
+    func plan(_ store: SessionStoreActor) throws(StoreError) -> SessionTable.Plan<SessionMetadata?> {
         let time = at ?? store.now()
         // A new result changes the cost, which sums the last result of each agent process
         // (SessionCost): that needs the messages already stored (usually cached), read before
         // the transaction. If the session changed in between (another write of this process or
-        // another one), the plan asks to be made again.
-        let before = hasResult ? try? store.table.load(id) : nil
+        // another one), the plan asks to be made again. Stored messages that cannot be read
+        // refuse the append with the load's error: the cost would be summed without them.
+        let before: (SessionMetadata, [Message])?
+        do throws(StoreError) {
+            before = hasResult ? try store.table.load(id) : nil
+        } catch {
+            guard case .notFound = error else { throw error }
+            before = nil
+        }
         return { (index) throws(StoreError) in
             guard var metadata = index[id] else { throw .notFound(id: id) }
             if let before, before.0 != metadata { return ([], [], nil) }

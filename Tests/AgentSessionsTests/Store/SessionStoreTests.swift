@@ -301,6 +301,30 @@ struct SessionStoreTests {
         }
     }
 
+    @Test("appending a result to a session whose stored file is damaged is refused with corrupted, and nothing changes")
+    func resultAppendToDamagedFile() async throws {
+        try await withStore(.file, configure: { $0.cacheBytes = 0 }) { store, dir in
+            let saved = try await store.saveSession("s", messages: conversation("s", cost: 0.5))
+            try await store.settleFiles()
+            let path = dir + "/sessions/s.jsonl"
+            let file = try String(contentsOfFile: path, encoding: .utf8)
+            let damaged = file.replacingOccurrences(of: "\"type\":\"user\"", with: "\"type\":\"user\u{1}")
+            #expect(damaged.utf8.count == file.utf8.count && damaged != file)
+            try Data(damaged.utf8).write(to: URL(fileURLWithPath: path))
+            // The new cost sums the stored results too: without them it would be this result's alone.
+            let result = try Message(parsing: #"{"type":"result","subtype":"success","total_cost_usd":0.2}"#)
+            do throws(StoreError) {
+                _ = try await store.appendMessages("s", [result])
+                Issue.record("a result was appended to a session whose messages cannot be read")
+            } catch {
+                guard case .corrupted(let failed, _, _) = error else { Issue.record("\(error)"); return }
+                #expect(failed.hasSuffix("/sessions/s.jsonl"))
+            }
+            #expect(try await store.session("s") == saved)
+            #expect(try String(contentsOfFile: path, encoding: .utf8) == damaged)
+        }
+    }
+
     @Test("a file not in the stored form that the message reader accepts (as adopted files may be) still loads, decoded",
           arguments: ["{\"a\":1}\n\n{\"b\":2}\n", "\u{FEFF}{\"a\":1}\n{\"b\":2}\n", "{\"a\":\n1}\n"])
     func lenientFiles(_ text: String) throws {
@@ -451,7 +475,7 @@ struct SessionCostTests {
             try await store.saveSession("s", messages: conversation("s", cost: 0.5))
             let actor = try #require(store.store.instance)
             let append = try PreparedAppend("s", messages: try run(1), at: nil)
-            let plan = append.plan(actor)  // reads the stored messages now
+            let plan = try append.plan(actor)  // reads the stored messages now
             try await store.appendMessages("s", try run(2))  // then the session changes
             let outcome = try actor.table.write(plan)
             #expect(outcome.result == nil && outcome.ticket == nil, "a stale plan writes nothing")
