@@ -67,6 +67,15 @@ public final class ChildHandle<C: SupervisedChild>: Sendable {
 
     /// The number of callers currently waiting in ``call(timeout:_:)`` for an instance.
     public var waiterCount: Int { core.waiterCount }
+
+    /// Fails every caller waiting for an instance, and every later call that finds none running,
+    /// with `error`, until the supervisor publishes an instance again.
+    ///
+    /// For the owner of a tree that has stopped for good (shut down, or failed after too many
+    /// restarts): no instance will come, so a waiting caller should not sit out its timeout. A
+    /// nested tree's handles are not retired: its parent may restart it.
+    /// - Parameter error: what the waiting and later calls throw.
+    package func retire(_ error: any Error) { core.retire(error) }
 }
 
 extension ChildHandle where C: AnyObject {

@@ -13,6 +13,8 @@ final class HandleCore: Sendable {
         var queue: CastQueue?
         var nextID: UInt64 = 0
         var waiters: [UInt64: Waiter] = [:]
+        /// Why no instance will be published any more (``retire(_:)``); cleared by a publish.
+        var retired: (any Error)?
     }
 
     let id: String
@@ -36,6 +38,7 @@ final class HandleCore: Sendable {
             let old = state.queue
             state.queue = nil
             state.current = instance
+            state.retired = nil
             defer { state.waiters = [:] }
             return (old, Array(state.waiters.values))
         }
@@ -57,6 +60,20 @@ final class HandleCore: Sendable {
         queue?.close()
     }
 
+    /// Fails every waiting caller with `error`, and every later wait that finds no instance,
+    /// until an instance is published again.
+    func retire(_ error: any Error) {
+        let waiters = state.withLock { state -> [Waiter] in
+            state.retired = error
+            defer { state.waiters = [:] }
+            return Array(state.waiters.values)
+        }
+        for waiter in waiters {
+            waiter.timer?.cancel()
+            waiter.continuation.resume(throwing: error)
+        }
+    }
+
     /// Queues `job` for the current instance. Returns `false` if there is none.
     func cast(_ job: @escaping CastQueue.Job) -> Bool {
         let queue = state.withLock { state -> CastQueue? in
@@ -75,7 +92,8 @@ final class HandleCore: Sendable {
     /// supervisor publishes another (its replacement).
     ///
     /// - Throws: ``SupervisionError/callTimeout(child:timeout:)`` when none appears in time;
-    ///   `CancellationError` if the calling task is cancelled while waiting.
+    ///   the error given to ``retire(_:)`` when retired; `CancellationError` if the calling task
+    ///   is cancelled while waiting.
     func waitForInstance(timeout: Duration, skipping stale: ObjectIdentifier? = nil) async throws -> PublishedInstance {
         func usable(_ instance: PublishedInstance?) -> PublishedInstance? {
             guard let instance else { return nil }
@@ -88,18 +106,19 @@ final class HandleCore: Sendable {
         }
         return try await withTaskCancellationHandler {
             try await withCheckedThrowingContinuation { (continuation: CheckedContinuation<PublishedInstance, any Error>) in
-                enum Outcome { case ready(PublishedInstance), cancelled, registered }
+                enum Outcome { case ready(PublishedInstance), failed(any Error), registered }
                 let outcome = state.withLock { state -> Outcome in
                     if let current = usable(state.current) { return .ready(current) }
-                    if Task.isCancelled { return .cancelled }
+                    if let retired = state.retired { return .failed(retired) }
+                    if Task.isCancelled { return .failed(CancellationError()) }
                     state.waiters[waiterID] = Waiter(continuation: continuation, timer: nil)
                     return .registered
                 }
                 switch outcome {
                 case .ready(let instance):
                     continuation.resume(returning: instance)
-                case .cancelled:
-                    continuation.resume(throwing: CancellationError())
+                case .failed(let error):
+                    continuation.resume(throwing: error)
                 case .registered:
                     let timer = clock.after(timeout) { [self] in self.expire(waiterID, timeout: timeout) }
                     let waiting = state.withLock { state -> Bool in

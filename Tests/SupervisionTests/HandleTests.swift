@@ -120,6 +120,32 @@ struct HandleTests {
         #expect(clock.sleeperCount == 0)
     }
 
+    @Test("a retired handle fails its waiting and later calls at once, until an instance is published again")
+    func retiredHandle() async throws {
+        struct Gone: Error, Equatable {}
+        let board = Switchboard()
+        let clock = ManualClock()
+        let supervisor = Supervisor(
+            name: "sup", backoff: Backoff(initial: .seconds(1), maximum: .seconds(8), resetAfter: .seconds(30)), clock: clock,
+            children: [probe("b", board)])
+        let handle = supervisor.handle("b", as: Probe.self)
+        var events = EventReader(supervisor.events)
+        try await supervisor.start()
+        board.send(.crash, to: "b")
+        _ = await events.until("scheduled b")
+        let call = Task { try await handle.call(timeout: .seconds(5)) { $0.number } }
+        await clock.waitForSleepers(count: 2)  // the backoff timer and the call's timeout
+        handle.retire(Gone())
+        await #expect(throws: Gone()) { try await call.value }
+        #expect(handle.waiterCount == 0)
+        #expect(clock.sleeperCount == 1)  // the call's timer is gone; the backoff timer stays
+        await #expect(throws: Gone()) { try await handle.call(timeout: .seconds(5)) { $0.number } }
+        clock.advance(by: .seconds(1))
+        #expect(await events.take(1) == ["restarted b #1"])
+        #expect(try await handle.call { $0.number } == 2)
+        await supervisor.shutdown()
+    }
+
     @Test("an error thrown by a call body reaches the caller and does not crash the child")
     func callErrorDoesNotCrash() async throws {
         let board = Switchboard()

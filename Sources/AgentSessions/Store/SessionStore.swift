@@ -52,6 +52,8 @@ public final class SessionStore: Sendable {
                 reason = "the store stopped after repeated failures: \(error)"
             }
             self?.termination.withLock { $0 = reason }
+            // Calls that found the actor stopping and wait for a replacement: none will come.
+            store.retire(StoreError.unavailable(reason: reason))
         }
     }
 

@@ -101,6 +101,31 @@ struct StoreReliabilityTests {
         }
     }
 
+    @Test("a call waiting for the store actor when the store shuts down fails at once with unavailable",
+          .timeLimit(.minutes(1)))
+    func waitingCallAtShutdown() async throws {
+        let gate = CloseGate()
+        let clock = ManualClock()  // the call timeout never runs out: only the shutdown can end the wait
+        var configuration = SessionStore.Configuration(directory: "/nonexistent", durability: .buffered)
+        configuration.cleanup = nil
+        configuration.clock = clock
+        configuration.backend = { GatedCloseBackend(gate) }
+        let store = try await SessionStore.start(configuration)
+        try await store.saveSession("s", messages: conversation("s"))
+        let shutdown = Task { await store.shutdown() }
+        await gate.closing()  // the actor is stopping: its instance is no longer published
+        #expect(!store.store.isRunning)
+        let read = Task { try await store.session("s") }
+        await clock.waitForSleepers(count: 2)  // the shutdown's stop timeout and the read's call timeout
+        #expect(store.store.waiterCount == 1)
+        gate.open()
+        await shutdown.value
+        // Cancelled by the time limit, the read ends (and fails the test) instead of hanging the run.
+        let outcome = await withTaskCancellationHandler { await read.result } onCancel: { read.cancel() }
+        #expect(throws: StoreError.unavailable(reason: "the store has been shut down")) { try outcome.get() }
+        await #expect(throws: StoreError.unavailable(reason: "the store has been shut down")) { try await store.session("s") }
+    }
+
     @Test("two stores on one directory (as two processes would be) lose nothing and see each other's writes")
     func twoStoresOneDirectory() async throws {
         let dir = TemporaryDirectory()
@@ -164,5 +189,47 @@ struct StoreReliabilityTests {
             clock.advance(by: .seconds(3600))
             #expect(try #require(await next.next()).sessions.map(\.id) == ["new"])
         }
+    }
+}
+
+/// Lets a test act while a store actor is stopping: ``GatedCloseBackend``'s close announces
+/// itself and waits for ``open()``.
+final class CloseGate: Sendable {
+    private let entered: AsyncStream<Void>
+    private let announce: AsyncStream<Void>.Continuation
+    private let release = DispatchSemaphore(value: 0)
+
+    init() { (entered, announce) = AsyncStream.makeStream() }
+
+    /// Returns once a close has started.
+    func closing() async { for await _ in entered { return } }
+    /// Lets the waiting close go on.
+    func open() { release.signal() }
+
+    fileprivate func closeStarted() {
+        announce.yield()
+        release.wait()  // on the store actor's own queue, not the cooperative pool
+    }
+}
+
+/// An ``InMemoryBackend`` whose close waits at a ``CloseGate``.
+final class GatedCloseBackend: StorageBackend {
+    private let base = InMemoryBackend()
+    private let gate: CloseGate
+
+    init(_ gate: CloseGate) { self.gate = gate }
+
+    var location: String { base.location }
+    var durability: DurabilityWaiter? { base.durability }
+    func open() throws(StoreError) -> [SessionMetadata] { try base.open() }
+    func beginWrite() throws(StoreError) -> [StorageChange] { try base.beginWrite() }
+    func write(_ mutations: [StorageMutation]) throws(StoreError) -> DurabilityTicket? { try base.write(mutations) }
+    func endWrite(index: () -> [SessionMetadata]) throws(StoreError) { try base.endWrite(index: index) }
+    func abortWrite() { base.abortWrite() }
+    func poll() throws(StoreError) -> [StorageChange] { try base.poll() }
+    func readMessages(_ metadata: SessionMetadata) throws(StoreError) -> [UInt8] { try base.readMessages(metadata) }
+    func close(index: [SessionMetadata]) throws(StoreError) {
+        gate.closeStarted()
+        try base.close(index: index)
     }
 }
