@@ -193,11 +193,19 @@ enum Journal {
     }
 
     /// This boot of the machine: a process crash keeps the page cache, a reboot may not.
-    static let currentBootID: String = {
+    static let currentBootID = bootID()
+
+    /// The id of this boot of the machine, read from `path` (Linux) or from the boot time (macOS).
+    ///
+    /// Where neither can be read (a sandbox without `/proc`), an id of this process alone, never
+    /// equal to one written before: each open then recovers as after a reboot (every logged effect
+    /// redone and synced), which is slower but safe. A fixed fallback would hide a real reboot,
+    /// and with it the writes a power loss took from unsynced session files.
+    static func bootID(path: String = "/proc/sys/kernel/random/boot_id") -> String {
         #if os(Linux)
         // Read, not sized by `fstat`: procfs files report a size of 0 (a read by size found
         // nothing, so every header held an empty id and a reboot went unnoticed).
-        let fd = open("/proc/sys/kernel/random/boot_id", O_RDONLY | O_CLOEXEC)
+        let fd = open(path, O_RDONLY | O_CLOEXEC)
         if fd >= 0 {
             defer { close(fd) }
             var buffer = [UInt8](repeating: 0, count: 64)
@@ -205,12 +213,13 @@ enum Journal {
             let id = String(decoding: buffer.prefix(max(0, count)), as: UTF8.self).trimmingCharacters(in: .whitespacesAndNewlines)
             if !id.isEmpty { return id }
         }
-        #endif
+        #elseif canImport(Darwin)
         var bootTime = timeval()
-        #if canImport(Darwin)
         var size = MemoryLayout<timeval>.size
-        sysctlbyname("kern.boottime", &bootTime, &size, nil, 0)
+        if sysctlbyname("kern.boottime", &bootTime, &size, nil, 0) == 0, bootTime.tv_sec > 0 {
+            return "boot-\(bootTime.tv_sec)"
+        }
         #endif
-        return "boot-\(bootTime.tv_sec)"
-    }()
+        return "unknown-" + UUID().uuidString.replacingOccurrences(of: "-", with: "").prefix(24)
+    }
 }

@@ -442,6 +442,22 @@ struct FileBackendTests {
         #expect(Self.sorted(try FileBackend(directory: dir.path).open()) == [a, b])
     }
 
+    @Test("a boot id that cannot be read is one of this process alone, never a fixed value that would hide a reboot")
+    func unreadableBootID() throws {
+        let first = Journal.bootID(path: "/nonexistent/boot_id")
+        let second = Journal.bootID(path: "/nonexistent/boot_id")
+        #if os(Linux)
+        #expect(first != second)
+        #expect(first.hasPrefix("unknown-") && first.utf8.count <= Journal.endOffset - Journal.bootIDOffset)
+        let dir = TemporaryDirectory()
+        defer { dir.remove() }
+        try Data("0a1b2c3d-aaaa-bbbb-cccc-0123456789ab\n".utf8).write(to: URL(fileURLWithPath: dir.path + "/boot_id"))
+        #expect(Journal.bootID(path: dir.path + "/boot_id") == "0a1b2c3d-aaaa-bbbb-cccc-0123456789ab")
+        #else
+        #expect(first == second && first.hasPrefix("boot-"))  // macOS: the boot time, whatever the path
+        #endif
+    }
+
     @Test("the log's header holds this boot's id (on Linux read from /proc, whose files report a size of 0); after a reboot every logged record is applied again")
     func rebootRedoesRecords() throws {
         let dir = TemporaryDirectory()
