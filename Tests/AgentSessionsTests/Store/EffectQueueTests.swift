@@ -411,4 +411,21 @@ struct EffectQueueTests {
         queue.stop()
         #expect(ran.all == ["a", "b"])
     }
+
+    #if canImport(Glibc)
+    @Test("the worker runs at a lower priority than the thread that queued its jobs (Linux: a higher nice value)")
+    func workerNice() throws {
+        let files = LockFiles()
+        let queue = EffectQueue(lockFD: files.ours)
+        defer { queue.stop() }
+        let which = __priority_which_t(PRIO_PROCESS.rawValue)
+        let seen = Mutex<Int32?>(nil)
+        _ = try Self.begin(queue, files.ours)
+        queue.enqueue(("a", { () throws(StoreError) in seen.withLock { $0 = getpriority(which, 0) } }))
+        queue.end()
+        try queue.drain()
+        let ours = getpriority(which, 0)
+        #expect(try #require(seen.withLock { $0 }) == min(19, ours + EffectQueue.workerNiceIncrement))
+    }
+    #endif
 }
