@@ -55,7 +55,8 @@ final class EffectQueue: @unchecked Sendable {
     private static var now: UInt64 { DispatchTime.now().uptimeNanoseconds }
 
     /// How much the worker thread's nice value exceeds its creator's on Linux (higher is lower
-    /// priority; at most 19). Its jobs are work left over from acknowledged writes, so when the
+    /// priority; at most 19; macOS keeps the default QoS, whose lower classes also throttle I/O,
+    /// not measured there). Its jobs are work left over from acknowledged writes, so when the
     /// cores are short (another process, the kernel's own work after large deletions) the
     /// threads that write and read should get them first: at the same priority, a burst of saves
     /// in such a phase stalled 1 to 9 ms at a time (90 saves of 10,000 over 1 ms, 0.38 s of a
@@ -152,7 +153,6 @@ final class EffectQueue: @unchecked Sendable {
                 workerRunning = true
                 let worker = Thread { [self] in work() }
                 worker.name = "agent-sessions-effects"
-                worker.qualityOfService = .utility  // macOS; Linux: `workerNiceIncrement`
                 worker.start()
             } else if wake {
                 condition.broadcast()

@@ -350,18 +350,19 @@ struct PreparedAppend: StoreWrite {
         // A new result changes the cost, which sums the last result of each agent process
         // (SessionCost): that needs the messages already stored (usually cached), read before
         // the transaction. If the session changed in between (another write of this process or
-        // another one), the plan asks to be made again. Stored messages that cannot be read
-        // refuse the append with the load's error: the cost would be summed without them.
+        // another one, or it was created since), the plan asks to be made again. Stored messages
+        // that cannot be read refuse the append with the load's error: the cost would be summed
+        // without them.
         let before: (SessionMetadata, [Message])?
         do throws(StoreError) {
             before = hasResult ? try store.table.load(id) : nil
         } catch {
-            guard case .notFound = error else { throw error }
-            before = nil
+            guard case .notFound = error, try store.table.metadata(id) == nil else { throw error }
+            before = nil  // no such session: the transaction says so, unless it has come since
         }
         return { (index) throws(StoreError) in
             guard var metadata = index[id] else { throw .notFound(id: id) }
-            if let before, before.0 != metadata { return ([], [], nil) }
+            if hasResult, before?.0 != metadata { return ([], [], nil) }
             let offset = metadata.byteSize
             metadata.update { fields in
                 fields.updatedAt = time

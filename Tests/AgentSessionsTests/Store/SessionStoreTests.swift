@@ -482,6 +482,12 @@ struct SessionCostTests {
             #expect(try await store.session("s").messageCount == conversation("s").count + 2)
             let committed = try await actor.commit(append)  // planned again on the current state
             #expect(committed.totalCostUSD == 3.5)
+            // Planned before its session existed, then the session is saved: planned again too.
+            let early = try PreparedAppend("t", messages: try run(1), at: nil).plan(actor)
+            try await store.saveSession("t", messages: conversation("t", cost: 0.5))
+            let late = try actor.table.write(early)
+            #expect(late.result == nil && late.ticket == nil, "a plan made without the stored messages writes nothing")
+            #expect(try await store.session("t").totalCostUSD == 0.5)
         }
     }
 
