@@ -3,13 +3,18 @@ import Testing
 
 @Suite("Handles: call, cast and the registry", .timeLimit(.minutes(1)))
 struct HandleTests {
+    /// A supervisor of one probe "b" that restarts it one second (on `clock`) after a crash.
+    static func restartingAfterOneSecond(_ board: Switchboard, _ clock: ManualClock) -> Supervisor {
+        Supervisor(
+            name: "sup", backoff: Backoff(initial: .seconds(1), maximum: .seconds(8), resetAfter: .seconds(30)), clock: clock,
+            children: [probe("b", board)])
+    }
+
     @Test("a call during a restart waits and succeeds against the new instance")
     func callDuringRestart() async throws {
         let board = Switchboard()
         let clock = ManualClock()
-        let supervisor = Supervisor(
-            name: "sup", backoff: Backoff(initial: .seconds(1), maximum: .seconds(8), resetAfter: .seconds(30)), clock: clock,
-            children: [probe("b", board)])
+        let supervisor = Self.restartingAfterOneSecond(board, clock)
         let handle = supervisor.handle("b", as: Probe.self)
         #expect(!handle.isRunning)  // usable before start
         var events = EventReader(supervisor.events)
@@ -33,9 +38,7 @@ struct HandleTests {
     func callSkippingStaleInstance() async throws {
         let board = Switchboard()
         let clock = ManualClock()
-        let supervisor = Supervisor(
-            name: "sup", backoff: Backoff(initial: .seconds(1), maximum: .seconds(8), resetAfter: .seconds(30)), clock: clock,
-            children: [probe("b", board)])
+        let supervisor = Self.restartingAfterOneSecond(board, clock)
         let handle = supervisor.handle("b", as: Probe.self)
         var events = EventReader(supervisor.events)
         try await supervisor.start()
@@ -58,9 +61,7 @@ struct HandleTests {
     func concurrentCallsDuringRestart() async throws {
         let board = Switchboard()
         let clock = ManualClock()
-        let supervisor = Supervisor(
-            name: "sup", backoff: Backoff(initial: .seconds(1), maximum: .seconds(8), resetAfter: .seconds(30)), clock: clock,
-            children: [probe("b", board)])
+        let supervisor = Self.restartingAfterOneSecond(board, clock)
         var events = EventReader(supervisor.events)
         try await supervisor.start()
         board.send(.crash, to: "b")
@@ -125,9 +126,7 @@ struct HandleTests {
         struct Gone: Error, Equatable {}
         let board = Switchboard()
         let clock = ManualClock()
-        let supervisor = Supervisor(
-            name: "sup", backoff: Backoff(initial: .seconds(1), maximum: .seconds(8), resetAfter: .seconds(30)), clock: clock,
-            children: [probe("b", board)])
+        let supervisor = Self.restartingAfterOneSecond(board, clock)
         let handle = supervisor.handle("b", as: Probe.self)
         var events = EventReader(supervisor.events)
         try await supervisor.start()
