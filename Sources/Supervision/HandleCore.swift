@@ -6,6 +6,12 @@ final class HandleCore: Sendable {
     private struct Waiter {
         var continuation: CheckedContinuation<PublishedInstance, any Error>
         var timer: Task<Void, Never>?
+
+        /// Ends the wait (call once, after removing the waiter from the state) and its timer.
+        func finish(_ result: Result<PublishedInstance, any Error>) {
+            timer?.cancel()
+            continuation.resume(with: result)
+        }
     }
 
     private struct State {
@@ -43,10 +49,7 @@ final class HandleCore: Sendable {
             return (old, Array(state.waiters.values))
         }
         oldQueue?.close()
-        for waiter in waiters {
-            waiter.timer?.cancel()
-            waiter.continuation.resume(returning: instance)
-        }
+        for waiter in waiters { waiter.finish(.success(instance)) }
     }
 
     /// Forgets the instance `instanceID` if it is still current; drops its pending casts.
@@ -68,10 +71,7 @@ final class HandleCore: Sendable {
             defer { state.waiters = [:] }
             return Array(state.waiters.values)
         }
-        for waiter in waiters {
-            waiter.timer?.cancel()
-            waiter.continuation.resume(throwing: error)
-        }
+        for waiter in waiters { waiter.finish(.failure(error)) }
     }
 
     /// Queues `job` for the current instance. Returns `false` if there is none.
@@ -131,8 +131,7 @@ final class HandleCore: Sendable {
             }
         } onCancel: {
             let waiter = state.withLock { $0.waiters.removeValue(forKey: waiterID) }
-            waiter?.timer?.cancel()
-            waiter?.continuation.resume(throwing: CancellationError())
+            waiter?.finish(.failure(CancellationError()))
         }
     }
 

@@ -278,17 +278,24 @@ struct SessionStoreTests {
         }
     }
 
+    /// Replaces `original` with `damage` (of the same length) in the session file at `path`,
+    /// once the store has written it; returns the damaged text.
+    @discardableResult
+    static func damage(_ store: SessionStore, _ path: String, _ original: String, with damage: String) async throws -> String {
+        try await store.settleFiles()
+        let file = try String(contentsOfFile: path, encoding: .utf8)
+        let damaged = file.replacingOccurrences(of: original, with: damage)
+        #expect(damaged.utf8.count == file.utf8.count && damaged != file)
+        try Data(damaged.utf8).write(to: URL(fileURLWithPath: path))
+        return damaged
+    }
+
     @Test("a session file damaged inside a line (same length) is reported as corrupted, naming the file and line",
           arguments: [("\"type\":\"user\"", "\"type\":\"user\u{1}"), ("{\"type\":\"user\"", "\n\"type\":\"user\"")])
     func damagedLine(_ original: String, _ damage: String) async throws {
         try await withStore(.file, configure: { $0.cacheBytes = 0 }) { store, dir in
             try await store.saveSession("s", messages: conversation("s"))
-            try await store.settleFiles()
-            let path = dir + "/sessions/s.jsonl"
-            let file = try String(contentsOfFile: path, encoding: .utf8)
-            let damaged = file.replacingOccurrences(of: original, with: damage)
-            #expect(damaged.utf8.count == file.utf8.count && damaged != file)
-            try Data(damaged.utf8).write(to: URL(fileURLWithPath: path))
+            try await Self.damage(store, dir + "/sessions/s.jsonl", original, with: damage)
             do throws(StoreError) {
                 _ = try await store.loadSession("s")
                 Issue.record("a damaged file loaded")
@@ -305,12 +312,8 @@ struct SessionStoreTests {
     func resultAppendToDamagedFile() async throws {
         try await withStore(.file, configure: { $0.cacheBytes = 0 }) { store, dir in
             let saved = try await store.saveSession("s", messages: conversation("s", cost: 0.5))
-            try await store.settleFiles()
             let path = dir + "/sessions/s.jsonl"
-            let file = try String(contentsOfFile: path, encoding: .utf8)
-            let damaged = file.replacingOccurrences(of: "\"type\":\"user\"", with: "\"type\":\"user\u{1}")
-            #expect(damaged.utf8.count == file.utf8.count && damaged != file)
-            try Data(damaged.utf8).write(to: URL(fileURLWithPath: path))
+            let damaged = try await Self.damage(store, path, "\"type\":\"user\"", with: "\"type\":\"user\u{1}")
             // The new cost sums the stored results too: without them it would be this result's alone.
             let result = try Message(parsing: #"{"type":"result","subtype":"success","total_cost_usd":0.2}"#)
             do throws(StoreError) {
